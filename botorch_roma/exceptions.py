@@ -1,0 +1,25 @@
+r"""Exceptions raised by botorch-roma.
+
+Bad input raises :class:`RoMAInputError`, a subclass of BoTorch's
+``InputDataError`` (and of ``ValueError``), so existing BoTorch error handling
+catches it. Unsupported configurations raise BoTorch's ``UnsupportedError``.
+A pre-training run that diverges raises :class:`RoMATrainingError`.
+"""
+
+from __future__ import annotations
+
+from botorch.exceptions.errors import BotorchError, InputDataError
+
+__all__ = ["RoMAError", "RoMAInputError", "RoMATrainingError"]
+
+
+class RoMAError(BotorchError):
+    r"""Base class for all errors raised by botorch-roma."""
+
+
+class RoMAInputError(RoMAError, InputDataError, ValueError):
+    r"""Invalid user input: the message names the problem and the fix."""
+
+
+class RoMATrainingError(RoMAError, RuntimeError):
+    r"""Robust pre-training diverged (non-finite loss or weights)."""

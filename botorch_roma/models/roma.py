@@ -1,0 +1,333 @@
+r"""RoMA's robust MLP proxy as a BoTorch model.
+
+:class:`RoMAModel` is a :class:`~botorch.models.deterministic.DeterministicModel`
+around a small softplus MLP ``f(x; theta)`` [Yu2021roma]_. ``fit`` runs RoMA's
+robust pre-training (Gaussian input smoothing under worst-case per-layer weight
+perturbations, Eq. 1), after which the model works anywhere a BoTorch model
+does: its posterior is a point mass at the proxy's prediction, in the original
+outcome units, so it can be used under ``qLogExpectedImprovement``,
+``qUpperConfidenceBound`` and ``optimize_acqf``. RoMA's own candidate
+generation, which adapts the weights at every candidate before each ascent
+step, is :func:`~botorch_roma.generation.gen.optimize_roma`.
+
+By default the inputs are standardized per dimension (BoTorch's
+``InputStandardize``) and the outcome is standardized (``Standardize``), as in
+the authors' code: the noise scale ``sigma = 0.2`` and the ascent learning rate
+are in those standardized units.
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from botorch.acquisition.objective import (
+    PosteriorTransform,
+    ScalarizedPosteriorTransform,
+)
+from botorch.exceptions.errors import UnsupportedError
+from botorch.models.deterministic import DeterministicModel
+from botorch.models.transforms.input import InputStandardize, InputTransform
+from botorch.models.transforms.outcome import OutcomeTransform, Standardize
+from botorch.posteriors.ensemble import EnsemblePosterior
+from torch import Tensor
+
+from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.models.mlp import init_mlp_params, mlp_forward
+from botorch_roma.models.pretraining import PretrainingOptions, robust_pretrain
+
+__all__ = ["RoMAModel", "validate_training_data"]
+
+# Soft bounds of the log-std head for loss="nll", as in the authors' code.
+_LOGSTD_INIT = (math.log(0.1), math.log(0.2))
+
+
+def validate_training_data(train_X: Tensor, train_Y: Tensor) -> tuple[Tensor, Tensor]:
+    r"""Check offline training data and return validated copies.
+
+    Args:
+        train_X: An ``n x d`` tensor of designs.
+        train_Y: An ``n x 1`` (or ``n``) tensor of scores.
+
+    Returns:
+        Cloned ``n x d`` and ``n x 1`` tensors (the caller's are never touched).
+
+    Raises:
+        RoMAInputError: For wrong shapes, mismatched sizes, fewer than 2 points,
+            NaN/inf values or a constant objective.
+        UnsupportedError: For multi-output ``train_Y``.
+    """
+    if not isinstance(train_X, Tensor) or not isinstance(train_Y, Tensor):
+        raise RoMAInputError("train_X and train_Y must be torch tensors.")
+    if train_X.dim() != 2:
+        raise RoMAInputError(
+            f"train_X must be a 2-d `n x d` tensor, got shape {tuple(train_X.shape)}; "
+            "reshape it (e.g. `X.reshape(n, -1)`)."
+        )
+    if not train_X.is_floating_point():
+        raise RoMAInputError(
+            f"train_X must be floating point, got {train_X.dtype}; convert it with "
+            "`.double()` (for category ids, use the latent route in "
+            "`botorch_roma.latent`)."
+        )
+    if train_Y.dim() == 1:
+        train_Y = train_Y.unsqueeze(-1)
+    if train_Y.dim() != 2:
+        raise RoMAInputError(
+            f"train_Y must be an `n x 1` tensor, got shape {tuple(train_Y.shape)}."
+        )
+    if train_Y.shape[-1] != 1:
+        raise UnsupportedError(
+            f"RoMAModel supports a single objective, got train_Y with "
+            f"{train_Y.shape[-1]} columns; fit one RoMAModel per outcome or "
+            "scalarize the outcomes first."
+        )
+    if train_X.shape[0] != train_Y.shape[0]:
+        raise RoMAInputError(
+            f"train_X has {train_X.shape[0]} rows but train_Y has {train_Y.shape[0]}; "
+            "pass one score per design."
+        )
+    if train_X.shape[0] < 2:
+        raise RoMAInputError(
+            f"RoMA needs at least 2 training points, got {train_X.shape[0]}; "
+            "collect more evaluated designs."
+        )
+    for name, T in (("train_X", train_X), ("train_Y", train_Y)):
+        bad = ~torch.isfinite(T)
+        if bad.any():
+            rows = bad.reshape(T.shape[0], -1).any(-1).nonzero().flatten()
+            raise RoMAInputError(
+                f"{name} contains NaN or inf values in {len(rows)} row(s) (first: "
+                f"{rows[:5].tolist()}); drop or impute those rows before fitting."
+            )
+    if (train_Y == train_Y[0]).all():
+        raise RoMAInputError(
+            "train_Y is constant, so there is nothing to optimize; check that the "
+            "objective column is the right one."
+        )
+    return train_X.detach().clone(), train_Y.detach().clone().to(train_X)
+
+
+class RoMAModel(DeterministicModel):
+    r"""The RoMA proxy: a robustly pre-trained MLP as a BoTorch model.
+
+    The proxy is the MLP of [Yu2021roma]_ (two hidden layers of 64 softplus
+    units by default). Call :meth:`fit` for the robust pre-training, then use
+    it as a BoTorch model or pass it to
+    :func:`~botorch_roma.generation.gen.optimize_roma`.
+
+    Example:
+        >>> train_X = torch.rand(200, 5, dtype=torch.double)
+        >>> train_Y = -(train_X - 0.5).square().sum(-1, keepdim=True)
+        >>> model = RoMAModel(train_X, train_Y, epochs=20).fit(seed=0)
+        >>> model.posterior(train_X[:3]).mean.shape
+        torch.Size([3, 1])
+    """
+
+    _num_outputs = 1
+
+    def __init__(
+        self,
+        train_X: Tensor,
+        train_Y: Tensor,
+        input_transform: InputTransform | None = None,
+        outcome_transform: OutcomeTransform | None = None,
+        **options: Any,
+    ) -> None:
+        r"""
+        Args:
+            train_X: An ``n x d`` tensor of evaluated designs.
+            train_Y: An ``n x 1`` tensor of their scores (higher is better).
+            input_transform: An input transform; defaults to BoTorch's
+                ``InputStandardize`` (z-score per dimension, fitted on
+                ``train_X``). Pass an already configured transform to override.
+            outcome_transform: An outcome transform; defaults to
+                ``Standardize(m=1)``, fitted on ``train_Y``.
+            **options: Pre-training options, see
+                :class:`~botorch_roma.models.pretraining.PretrainingOptions`:
+                ``hidden_sizes=(64, 64)``, ``epsilon=5e-4``, ``sigma=0.2``,
+                ``inner_steps=20``, ``epochs=None`` (50, or more for
+                at least ``min_updates=2000`` updates), ``lr=1e-3``,
+                ``batch_size=128``, ``loss="mse"``, ``grad_clip=1.0``,
+                ``val_size=None``.
+        """
+        super().__init__()
+        self.options = PretrainingOptions.from_kwargs(**options)
+        train_X, train_Y = validate_training_data(train_X, train_Y)
+        tkwargs = {"dtype": train_X.dtype, "device": train_X.device}
+        d = train_X.shape[-1]
+        if input_transform is None:
+            input_transform = InputStandardize(d=d)
+        if outcome_transform is None:
+            outcome_transform = Standardize(m=1)
+        input_transform = input_transform.to(**tkwargs)
+        outcome_transform = outcome_transform.to(**tkwargs)
+        # Fit both transforms on the training data (train mode), then freeze.
+        input_transform.train()
+        with torch.no_grad():
+            Z = input_transform(train_X)
+        outcome_transform.train()
+        Y_std, _ = outcome_transform(train_Y)
+        self.input_transform = input_transform
+        self.outcome_transform = outcome_transform
+        self.register_buffer("train_X", train_X)
+        self.register_buffer("train_Y", train_Y)
+        self.register_buffer("_train_Z", Z.detach())
+        self.register_buffer("_train_y_std", Y_std.detach().squeeze(-1))
+        out_features = 2 if self.options.loss == "nll" else 1
+        self.params = torch.nn.ParameterList(
+            torch.nn.Parameter(p)
+            for p in init_mlp_params(
+                d, self.options.hidden_sizes, out_features, **tkwargs
+            )
+        )
+        self.logstd_bounds = (
+            torch.nn.Parameter(torch.tensor(_LOGSTD_INIT, **tkwargs))
+            if self.options.loss == "nll"
+            else None
+        )
+        self.training_history: list[dict] = []
+        self.is_fitted = False
+        self.eval()
+
+    @property
+    def batch_shape(self) -> torch.Size:
+        r"""The model's batch shape (always empty)."""
+        return torch.Size([])
+
+    @property
+    def epsilon(self) -> float:
+        r"""The relative weight-perturbation radius used in pre-training."""
+        return self.options.epsilon
+
+    def pretrained_weights(self) -> list[Tensor]:
+        r"""The pre-trained weights ``[W_1, b_1, ..., W_L, b_L]``, detached."""
+        return [p.detach() for p in self.params]
+
+    def fit(
+        self,
+        seed: int | None = None,
+        progress: bool = False,
+        callback: Callable[[dict], None] | None = None,
+    ) -> RoMAModel:
+        r"""Run the robust pre-training (paper Eq. 1) and return the model.
+
+        The weights are re-initialized first, so fitting twice with the same
+        seed gives the same model.
+
+        Args:
+            seed: Seed for the initialization, the validation split, shuffling
+                and the input noise.
+            progress: Show a progress bar.
+            callback: Called with each epoch's history record.
+
+        Returns:
+            The fitted model (``self``).
+
+        Raises:
+            RoMATrainingError: If the training loss or the weights become
+                non-finite; lower ``epsilon`` or ``lr``.
+        """
+        Z, y = self._train_Z, self._train_y_std
+        device = Z.device
+        generator = None
+        if seed is not None:
+            generator = torch.Generator(device=device).manual_seed(int(seed))
+        with torch.no_grad():
+            fresh = init_mlp_params(
+                Z.shape[-1],
+                self.options.hidden_sizes,
+                self.params[-1].shape[-1],
+                generator=generator,
+                dtype=Z.dtype,
+                device=device,
+            )
+            for p, new in zip(self.params, fresh):
+                p.copy_(new)
+            if self.logstd_bounds is not None:
+                self.logstd_bounds.copy_(torch.tensor(_LOGSTD_INIT).to(Z))
+        n = Z.shape[0]
+        val_size = self.options.val_size
+        if val_size is None:
+            val_size = min(200, n // 10) if n >= 50 else 0
+        if val_size >= n - 1:
+            raise RoMAInputError(
+                f"val_size={val_size} leaves fewer than 2 training rows out of {n}; "
+                "lower val_size."
+            )
+        perm = torch.randperm(n, generator=generator, device=device)
+        val_idx, train_idx = perm[:val_size], perm[val_size:]
+        self.train()
+        try:
+            self.training_history = robust_pretrain(
+                list(self.params),
+                Z[train_idx],
+                y[train_idx],
+                self.options,
+                logstd_bounds=self.logstd_bounds,
+                val_X=Z[val_idx],
+                val_y=y[val_idx],
+                generator=generator,
+                progress=progress,
+                callback=callback,
+            )
+        finally:
+            self.eval()
+        self.is_fitted = True
+        return self
+
+    def forward(self, X: Tensor) -> Tensor:
+        r"""The proxy's prediction in standardized outcome units.
+
+        Args:
+            X: A ``batch_shape x n x d`` tensor of (transformed) inputs.
+
+        Returns:
+            A ``batch_shape x n x 1`` tensor.
+        """
+        return mlp_forward(list(self.params), X)[..., :1]
+
+    def posterior(
+        self,
+        X: Tensor,
+        output_indices: list[int] | None = None,
+        posterior_transform: PosteriorTransform | None = None,
+        **kwargs: Any,
+    ) -> EnsemblePosterior:
+        r"""The (deterministic) posterior at X, in the original outcome units.
+
+        Args:
+            X: A ``batch_shape x q x d`` tensor of designs.
+            output_indices: Output indices to keep (only ``[0]`` exists).
+            posterior_transform: An optional posterior transform. A
+                ``ScalarizedPosteriorTransform`` (which Ax always passes) is
+                applied to the values directly, since BoTorch's
+                ``scalarize_posterior`` rejects ensemble posteriors.
+
+        Returns:
+            An ``EnsemblePosterior`` with ``batch_shape x 1 x q x 1`` values.
+        """
+        if X.dim() < 2 or X.shape[-1] != self._train_Z.shape[-1]:
+            raise RoMAInputError(
+                f"X must be a `batch_shape x q x d` tensor with d="
+                f"{self._train_Z.shape[-1]}, got shape {tuple(X.shape)}."
+            )
+        if isinstance(posterior_transform, ScalarizedPosteriorTransform):
+            posterior = super().posterior(X, output_indices=output_indices, **kwargs)
+            weights = posterior_transform.weights.to(posterior.values)
+            values = posterior.values @ weights.unsqueeze(-1)
+            return EnsemblePosterior(values=values + posterior_transform.offset)
+        return super().posterior(
+            X,
+            output_indices=output_indices,
+            posterior_transform=posterior_transform,
+            **kwargs,
+        )

@@ -1,0 +1,55 @@
+"""Installation script for botorch-roma."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+ROOT = Path(__file__).parent
+
+# torch is a lower bound only: bring your own build (CPU or CUDA). On a CPU-only
+# machine, install ``torch`` first from the CPU wheel index (see README.md).
+INSTALL_REQUIRES = [
+    "torch>=2.1",
+    "botorch>=0.18,<0.19",
+    "gpytorch>=1.14",
+    "numpy>=1.26",
+    "pandas>=2.0",
+    "tqdm>=4.60",
+    "click>=8.1",
+]
+
+EXTRAS = {
+    "ax": ["ax-platform>=1.3,<1.4", "pyyaml>=6.0", "pyarrow>=14"],
+    "benchmarks": [
+        "matplotlib>=3.7",
+        "gymnasium>=1.0",
+        "mujoco>=3.0",
+        "pytorch-holo>=0.2",
+        "dask[distributed]>=2024.1",
+    ],
+    "tutorials": ["matplotlib>=3.7", "nbclient>=0.10", "nbformat>=5.9", "ipykernel"],
+    "test": ["pytest>=7.4", "ruff>=0.5"],
+}
+EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
+
+setup(
+    name="botorch-roma",
+    version="0.1.0",
+    description=(
+        "RoMA (Robust Model Adaptation) for offline model-based optimization "
+        "in BoTorch and Ax."
+    ),
+    long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["botorch_roma", "botorch_roma.*"]),
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS,
+    entry_points={"console_scripts": ["botorch-roma=botorch_roma.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

@@ -1,0 +1,164 @@
+import torch
+from botorch.utils.testing import BotorchTestCase
+
+from botorch_roma import (
+    RoMAInputError,
+    RoMAModel,
+    gen_candidates_roma,
+    optimize_roma,
+)
+from botorch_roma.benchmarks import make_synthetic_task
+from botorch_roma.generation.gen import select_starting_designs
+
+FAST_FIT = {"epochs": 40, "inner_steps": 3, "batch_size": 16, "lr": 1e-2}
+FAST_ASCENT = {"steps": 8, "adapt_steps": 4}
+
+
+def _model(dtype, device, n=40, d=3):
+    gen = torch.Generator().manual_seed(0)
+    X = torch.rand(n, d, generator=gen).to(device=device, dtype=dtype)
+    Y = -(X - 0.6).square().sum(-1, keepdim=True)
+    return RoMAModel(X, Y, **FAST_FIT).fit(seed=0)
+
+
+class TestOptimizeRoMA(BotorchTestCase):
+    def test_shapes_bounds_and_values(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            model = _model(**tkwargs)
+            bounds = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
+            for mode in ("per_candidate", "shared", "none"):
+                X, values = optimize_roma(
+                    model, bounds=bounds, n=8, adaptation=mode, lr=0.5, **FAST_ASCENT
+                )
+                self.assertEqual(X.shape, (8, 3))
+                self.assertEqual(values.shape, (8,))
+                self.assertEqual(X.dtype, dtype)
+                self.assertTrue(((X >= 0) & (X <= 1)).all())
+                self.assertEqual(torch.unique(X, dim=0).shape[0], 8)
+                self.assertAllClose(
+                    values, model.posterior(X).mean.squeeze(-1), atol=1e-4, rtol=1e-4
+                )
+            # A big lr drives candidates onto the bounds; they stay inside.
+            tight = torch.tensor([[0.2] * 3, [0.5] * 3], **tkwargs)
+            X, _ = optimize_roma(model, bounds=tight, n=4, lr=1.0, **FAST_ASCENT)
+            self.assertTrue(((X >= 0.2) & (X <= 0.5)).all())
+
+    def test_ascent_raises_prediction(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            model = _model(**tkwargs)
+            X0 = select_starting_designs(model.train_X, model.train_Y, 8)
+            before = model.posterior(X0).mean.squeeze(-1)
+            seen = []
+            X, values = gen_candidates_roma(
+                X0,
+                model,
+                options={"steps": 20, "adapt_steps": 4, "lr": 0.05},
+                callback=lambda t, Xt, v: seen.append((t, Xt.shape, v.shape)),
+            )
+            self.assertGreater(values.mean().item(), before.mean().item())
+            self.assertEqual([s[0] for s in seen], list(range(20)))
+            self.assertEqual(seen[0][1:], ((8, 3), (8,)))
+
+    def test_determinism_under_seed(self):
+        for dtype in (torch.float, torch.double):
+            model = _model(device=self.device, dtype=dtype)
+            kw = dict(n=60, duplicate_starts="jitter", **FAST_ASCENT)
+            a = optimize_roma(model, seed=5, **kw)[0]
+            b = optimize_roma(model, seed=5, **kw)[0]
+            c = optimize_roma(model, seed=6, **kw)[0]
+            self.assertTrue(torch.equal(a, b))
+            self.assertFalse(torch.equal(a, c))
+
+    def test_starting_designs(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        X = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0], [2.0, 2.0]], **tkwargs)
+        Y = torch.tensor([[5.0], [1.0], [3.0], [2.0]], **tkwargs)
+        starts = select_starting_designs(X, Y, 3)
+        self.assertAllClose(starts, X[[0, 3, 1]])
+        with self.assertRaisesRegex(RoMAInputError, "duplicate_starts='jitter'"):
+            select_starting_designs(X, Y, 4)
+        bounds = torch.tensor([[0.0, 0.0], [2.0, 2.0]], **tkwargs)
+        gen = torch.Generator().manual_seed(0)
+        starts = select_starting_designs(
+            X, Y, 7, duplicate_starts="jitter", bounds=bounds, generator=gen
+        )
+        self.assertEqual(torch.unique(starts, dim=0).shape[0], 7)
+        self.assertTrue(((starts >= 0) & (starts <= 2)).all())
+
+    def test_fixed_features_and_shapes(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        model = _model(**tkwargs)
+        X0 = select_starting_designs(model.train_X, model.train_Y, 4)
+        X, _ = gen_candidates_roma(
+            X0.unsqueeze(1),
+            model,
+            options={**FAST_ASCENT, "lr": 0.5},
+            fixed_features={1: 0.25},
+        )
+        self.assertEqual(X.shape, (4, 1, 3))
+        self.assertAllClose(X[:, 0, 1], torch.full((4,), 0.25, **tkwargs))
+        self.assertFalse(torch.allclose(X[:, 0, 0], X0[:, 0]))
+
+    def test_caller_tensors_not_modified(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        model = _model(**tkwargs)
+        X, Y = model.train_X.clone(), model.train_Y.clone()
+        X_in, Y_in = X.clone(), Y.clone()
+        bounds = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
+        b_in = bounds.clone()
+        optimize_roma(model, bounds=bounds, n=5, train_X=X, train_Y=Y, **FAST_ASCENT)
+        self.assertTrue(torch.equal(X, X_in) and torch.equal(Y, Y_in))
+        self.assertTrue(torch.equal(bounds, b_in))
+
+    def test_bad_input(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        model = _model(**tkwargs)
+        ok = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
+        bad_bounds = ok.clone()
+        bad_bounds[0, 2] = 1.0
+        with self.assertRaisesRegex(RoMAInputError, r"lower >= upper.*\[2\]"):
+            optimize_roma(model, bounds=bad_bounds, n=2)
+        with self.assertRaisesRegex(RoMAInputError, "2 x d"):
+            optimize_roma(model, bounds=ok[:, :2], n=2)
+        nan_bounds = ok.clone()
+        nan_bounds[1, 0] = float("nan")
+        with self.assertRaisesRegex(RoMAInputError, "NaN or inf"):
+            optimize_roma(model, bounds=nan_bounds, n=2)
+        with self.assertRaisesRegex(RoMAInputError, "40 distinct designs"):
+            optimize_roma(model, n=41)
+        with self.assertRaisesRegex(RoMAInputError, "positive"):
+            optimize_roma(model, n=0)
+        with self.assertRaisesRegex(RoMAInputError, "Unknown RoMA ascent option"):
+            optimize_roma(model, n=2, step=3)
+        with self.assertRaisesRegex(RoMAInputError, "adaptation must be"):
+            optimize_roma(model, n=2, adaptation="each")
+        with self.assertRaisesRegex(RoMAInputError, "both train_X and train_Y"):
+            optimize_roma(model, n=2, train_X=model.train_X)
+        X, Y = model.train_X.clone(), model.train_Y.clone()
+        Y[0] = float("nan")
+        with self.assertRaisesRegex(RoMAInputError, "NaN"):
+            optimize_roma(model, n=2, train_X=X, train_Y=Y)
+        unfitted = RoMAModel(model.train_X, model.train_Y)
+        with self.assertRaisesRegex(RoMAInputError, "not fitted"):
+            optimize_roma(unfitted, n=2)
+        X0 = model.train_X[:2].clone()
+        X0[0, 0] = float("inf")
+        with self.assertRaisesRegex(RoMAInputError, "NaN or inf"):
+            gen_candidates_roma(X0, model, options=FAST_ASCENT)
+
+
+class TestEndToEnd(BotorchTestCase):
+    def test_beats_dataset_top128_on_synthetic_task(self):
+        # A small offline task with a true oracle: 8-d Styblinski-Tang, the
+        # visible data is the bottom 80% of 1,500 uniform samples.
+        task = make_synthetic_task("styblinski_tang", dim=8, n_total=1500, seed=0)
+        model = RoMAModel(task.X, task.Y, epochs=60).fit(seed=0)
+        X, _ = optimize_roma(
+            model, bounds=task.bounds, n=128, seed=0, steps=100, adapt_steps=20
+        )
+        top = task.Y.squeeze(-1).sort(descending=True).values[:128]
+        true = task.evaluate(X).squeeze(-1)
+        self.assertTrue(((X >= task.bounds[0]) & (X <= task.bounds[1])).all())
+        self.assertGreater(true.median().item(), top.median().item())

@@ -1,0 +1,196 @@
+import math
+
+import torch
+from botorch.acquisition import qLogExpectedImprovement, qUpperConfidenceBound
+from botorch.acquisition.objective import ScalarizedPosteriorTransform
+from botorch.exceptions.errors import InputDataError, UnsupportedError
+from botorch.models.transforms.input import Normalize
+from botorch.optim import optimize_acqf
+from botorch.posteriors.ensemble import EnsemblePosterior
+from botorch.utils.testing import BotorchTestCase
+
+from botorch_roma import RoMAInputError, RoMAModel, RoMATrainingError
+from botorch_roma.models.mlp import mlp_forward
+from botorch_roma.models.pretraining import (
+    PretrainingOptions,
+    worst_case_perturbation,
+)
+
+FAST = {"epochs": 40, "inner_steps": 3, "batch_size": 16, "lr": 1e-2}
+
+
+def _data(n=40, d=3, seed=0, **tkwargs):
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, d, generator=gen).to(**tkwargs)
+    Y = -(X - 0.6).square().sum(-1, keepdim=True) * 10 + 10.0
+    return X, Y
+
+
+class TestRoMAModel(BotorchTestCase):
+    def test_shapes_dtypes_and_units(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            X, Y = _data(**tkwargs)
+            model = RoMAModel(X, Y, **FAST).fit(seed=0)
+            self.assertTrue(model.is_fitted)
+            self.assertEqual(model.num_outputs, 1)
+            self.assertEqual(model.batch_shape, torch.Size([]))
+            self.assertTrue(all(p.dtype == dtype for p in model.parameters()))
+            for shape in [(4, 3), (2, 5, 3), (3, 2, 1, 3)]:
+                post = model.posterior(torch.rand(*shape, **tkwargs))
+                self.assertIsInstance(post, EnsemblePosterior)
+                self.assertEqual(post.mean.shape, (*shape[:-1], 1))
+                self.assertEqual(post.mean.dtype, dtype)
+            # Predictions are in the original units: the mean at the training
+            # data matches the data's mean, not 0 (standardized units).
+            pred = model.posterior(X).mean
+            self.assertLess(abs(pred.mean().item() - Y.mean().item()), Y.std().item())
+            self.assertGreater(pred.mean().item(), 3.0)
+            # The proxy learned something: correlation with the data.
+            corr = torch.corrcoef(torch.stack([pred.squeeze(-1), Y.squeeze(-1)]))
+            self.assertGreater(corr[0, 1].item(), 0.5)
+            self.assertEqual(len(model.training_history), 40)
+
+    def test_default_and_custom_transforms(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        X, Y = _data(**tkwargs)
+        X = X * 100 + 7
+        model = RoMAModel(X, Y, **FAST)
+        Z = model.input_transform(X)
+        self.assertAllClose(Z.mean(0), torch.zeros(3, **tkwargs), atol=1e-6)
+        self.assertAllClose(Z.std(0), torch.ones(3, **tkwargs), atol=1e-6)
+        bounds = torch.tensor([[7.0] * 3, [107.0] * 3], **tkwargs)
+        model = RoMAModel(X, Y, input_transform=Normalize(d=3, bounds=bounds), **FAST)
+        self.assertGreaterEqual(model.input_transform(X).min().item(), 0.0)
+        self.assertLessEqual(model.input_transform(X).max().item(), 1.0)
+        model.fit(seed=0)
+        self.assertEqual(model.posterior(X[:2]).mean.shape, (2, 1))
+
+    def test_nll_loss(self):
+        for dtype in (torch.float, torch.double):
+            X, Y = _data(device=self.device, dtype=dtype)
+            model = RoMAModel(X, Y, loss="nll", **FAST).fit(seed=0)
+            self.assertEqual(model.params[-1].shape, (2,))
+            self.assertEqual(model.posterior(X[:4]).mean.shape, (4, 1))
+            self.assertTrue(torch.isfinite(model.logstd_bounds).all())
+
+    def test_under_botorch_acquisitions(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            X, Y = _data(**tkwargs)
+            model = RoMAModel(X, Y, **FAST).fit(seed=0)
+            bounds = torch.stack([torch.zeros(3), torch.ones(3)]).to(**tkwargs)
+            for acqf in (
+                qLogExpectedImprovement(model, best_f=Y.max()),
+                qUpperConfidenceBound(model, beta=0.1),
+            ):
+                cand, value = optimize_acqf(
+                    acqf, bounds=bounds, q=2, num_restarts=2, raw_samples=16
+                )
+                self.assertEqual(cand.shape, (2, 3))
+                self.assertTrue(torch.isfinite(value))
+                self.assertTrue(((cand >= 0) & (cand <= 1)).all())
+
+    def test_scalarized_posterior_transform(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            X, Y = _data(**tkwargs)
+            model = RoMAModel(X, Y, **FAST).fit(seed=0)
+            ptf = ScalarizedPosteriorTransform(
+                weights=torch.tensor([-2.0], **tkwargs), offset=1.5
+            )
+            Xt = torch.rand(2, 4, 3, **tkwargs)
+            plain = model.posterior(Xt).mean
+            post = model.posterior(Xt, posterior_transform=ptf)
+            self.assertAllClose(post.mean, -2.0 * plain + 1.5)
+            acqf = qLogExpectedImprovement(model, best_f=-1.0, posterior_transform=ptf)
+            self.assertEqual(acqf(Xt).shape, (2,))
+
+    def test_ball_constraint_in_pretraining(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            X, Y = _data(**tkwargs)
+            model = RoMAModel(X, Y, **FAST).fit(seed=0)
+            params = [p.detach().clone().requires_grad_(True) for p in model.params]
+            before = [p.detach().clone() for p in params]
+            Z, y = model._train_Z, model._train_y_std
+            for eps in (1e-3, 5e-2):
+                deltas = worst_case_perturbation(params, Z, y, eps, steps=7)
+                for p, d, b in zip(params, deltas, before):
+                    self.assertLessEqual(
+                        d.norm().item(), eps * b.norm().item() * (1 + 1e-4) + 1e-12
+                    )
+                    self.assertAllClose(p.detach(), b)  # restored
+                # The perturbation is worst-case: it raises the loss.
+                perturbed = [b + d for b, d in zip(before, deltas)]
+                loss0 = (mlp_forward(before, Z)[..., 0] - y).square().mean()
+                loss1 = (mlp_forward(perturbed, Z)[..., 0] - y).square().mean()
+                self.assertGreater(loss1.item(), loss0.item())
+
+    def test_determinism_under_seed(self):
+        for dtype in (torch.float, torch.double):
+            X, Y = _data(device=self.device, dtype=dtype)
+            m1 = RoMAModel(X, Y, **FAST).fit(seed=3)
+            m2 = RoMAModel(X, Y, **FAST).fit(seed=3)
+            m3 = RoMAModel(X, Y, **FAST).fit(seed=4)
+            for a, b in zip(m1.params, m2.params):
+                self.assertTrue(torch.equal(a, b))
+            self.assertFalse(torch.equal(m1.params[0], m3.params[0]))
+            # Refitting the same model with the same seed reproduces it too.
+            w = [p.detach().clone() for p in m1.params]
+            m1.fit(seed=3)
+            for a, b in zip(m1.params, w):
+                self.assertTrue(torch.equal(a, b))
+
+    def test_caller_tensors_not_modified(self):
+        X, Y = _data(device=self.device, dtype=torch.double)
+        X0, Y0 = X.clone(), Y.clone()
+        model = RoMAModel(X, Y, **FAST).fit(seed=0)
+        model.posterior(X)
+        self.assertTrue(torch.equal(X, X0) and torch.equal(Y, Y0))
+        self.assertIsNot(model.train_X, X)
+
+    def test_auto_epochs(self):
+        opts = PretrainingOptions()
+        self.assertEqual(opts.num_epochs(17000), 50)  # 133 batches x 50 epochs
+        self.assertEqual(opts.num_epochs(1000), math.ceil(2000 / 8))
+        self.assertEqual(PretrainingOptions(epochs=7).num_epochs(10), 7)
+
+    def test_bad_input(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        X, Y = _data(**tkwargs)
+        cases = [
+            ((X, Y[:-1]), "rows"),
+            ((X[:1], Y[:1]), "at least 2"),
+            ((X.unsqueeze(0), Y), "2-d"),
+            ((X, torch.full_like(Y, 2.0)), "constant"),
+        ]
+        Xn = X.clone()
+        Xn[3, 1] = float("nan")
+        Yi = Y.clone()
+        Yi[5, 0] = float("inf")
+        cases += [((Xn, Y), "NaN or inf"), ((X, Yi), "NaN or inf")]
+        for (Xb, Yb), msg in cases:
+            with self.assertRaisesRegex(RoMAInputError, msg):
+                RoMAModel(Xb, Yb)
+        # The package error is also a BoTorch InputDataError and a ValueError.
+        with self.assertRaises(InputDataError):
+            RoMAModel(X[:1], Y[:1])
+        with self.assertRaises(ValueError):
+            RoMAModel(X[:1], Y[:1])
+        with self.assertRaisesRegex(UnsupportedError, "single objective"):
+            RoMAModel(X, torch.cat([Y, -Y], dim=-1))
+        with self.assertRaisesRegex(RoMAInputError, "Unknown RoMAModel option"):
+            RoMAModel(X, Y, epsillon=1e-3)
+        with self.assertRaisesRegex(RoMAInputError, "loss must be one of"):
+            RoMAModel(X, Y, loss="huber")
+        with self.assertRaisesRegex(RoMAInputError, "epsilon must be"):
+            RoMAModel(X, Y, epsilon=-1.0)
+        with self.assertRaisesRegex(RoMAInputError, "d=3"):
+            RoMAModel(X, Y, **FAST).fit(seed=0).posterior(torch.rand(2, 4, **tkwargs))
+
+    def test_divergence_raises(self):
+        X, Y = _data(device=self.device, dtype=torch.float)
+        model = RoMAModel(X, Y * 1e30, lr=1e35, grad_clip=None, epochs=3)
+        with self.assertRaisesRegex(RoMATrainingError, "epsilon.*lr"):
+            model.fit(seed=0)
