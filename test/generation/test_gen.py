@@ -55,7 +55,9 @@ class TestOptimizeRoMA(BotorchTestCase):
                 X0,
                 model,
                 options={"steps": 20, "adapt_steps": 4, "lr": 0.05},
-                callback=lambda t, Xt, v: seen.append((t, Xt.shape, v.shape)),
+                callback=lambda t, Xt, v, seen=seen: seen.append(
+                    (t, Xt.shape, v.shape)
+                ),
             )
             self.assertGreater(values.mean().item(), before.mean().item())
             self.assertEqual([s[0] for s in seen], list(range(20)))

@@ -15,7 +15,12 @@ from botorch.test_functions import synthetic
 from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
-__all__ = ["SYNTHETIC_FUNCTIONS", "make_synthetic_task"]
+__all__ = [
+    "DEFAULT_TASK",
+    "SYNTHETIC_FUNCTIONS",
+    "make_default_task",
+    "make_synthetic_task",
+]
 
 #: Names accepted by :func:`make_synthetic_task`, mapped to BoTorch classes.
 SYNTHETIC_FUNCTIONS = {
@@ -95,3 +100,26 @@ def make_synthetic_task(
             "seed": seed,
         },
     )
+
+
+#: The built-in default dataset: 10-d Styblinski-Tang, bottom 80% of 2,000 rows.
+DEFAULT_TASK = {
+    "function": "styblinski_tang",
+    "dim": 10,
+    "n_total": 2000,
+    "visible_fraction": 0.8,
+    "seed": 0,
+}
+
+
+def make_default_task() -> OfflineTask:
+    r"""The built-in default dataset used by the README's main command.
+
+    A 10-dimensional Styblinski-Tang offline task (see :data:`DEFAULT_TASK`):
+    1,600 visible rows, the bottom 80% of 2,000 uniform samples in
+    ``[-5, 5]^10``, with the true function as the oracle.
+
+    Returns:
+        The default :class:`OfflineTask`.
+    """
+    return make_synthetic_task(**DEFAULT_TASK, name="styblinski_tang-10")
