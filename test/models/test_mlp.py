@@ -80,9 +80,10 @@ class TestMLP(BotorchTestCase):
             ref = torch.autograd.grad(loss.sum(), leaves)
             for i, (a, b) in enumerate(zip(grads.dense, ref)):
                 if a is None:  # a hidden kernel, kept as two outer products
-                    (a1, a2), (b1, b2) = grads.kernel_left[i // 2], grads.kernel_right[
-                        i // 2
-                    ]
+                    (a1, a2), (b1, b2) = (
+                        grads.kernel_left[i // 2],
+                        grads.kernel_right[i // 2],
+                    )
                     a = a1.unsqueeze(-1) * b1.unsqueeze(-2) + a2.unsqueeze(
                         -1
                     ) * b2.unsqueeze(-2)
