@@ -19,11 +19,11 @@ INSTALL_REQUIRES = [
 ]
 
 EXTRAS = {
-    "ax": ["ax-platform>=1.3,<1.4", "pyyaml>=6.0", "pyarrow>=14"],
+    # pyarrow < 21 still imports with numpy 1.x, which pytorch-holo (benchmarks) needs.
+    "ax": ["ax-platform>=1.3,<1.4", "pyyaml>=6.0", "pyarrow>=14,<21"],
     "benchmarks": [
         "matplotlib>=3.7",
-        "gymnasium>=1.0",
-        "mujoco>=3.0",
+        "gymnasium[mujoco]>=1.0",
         "pytorch-holo>=0.2",
         "dask[distributed]>=2024.1",
     ],

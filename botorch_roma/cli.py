@@ -116,5 +116,15 @@ def demo(
         click.echo(f"Wrote {n} candidates to {out}.")
 
 
+# Subcommands of the optional subpackages register themselves here when their
+# dependencies are installed (Ax for `design`).
+try:
+    from botorch_roma.ax.cli import design
+except ImportError:  # pragma: no cover - the `ax` extra is not installed
+    design = None
+if design is not None:
+    main.add_command(design)
+
+
 if __name__ == "__main__":
     main()

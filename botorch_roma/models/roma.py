@@ -178,10 +178,15 @@ class RoMAModel(DeterministicModel):
         Y_std, _ = outcome_transform(train_Y)
         self.input_transform = input_transform
         self.outcome_transform = outcome_transform
-        self.register_buffer("train_X", train_X)
-        self.register_buffer("train_Y", train_Y)
-        self.register_buffer("_train_Z", Z.detach())
-        self.register_buffer("_train_y_std", Y_std.detach().squeeze(-1))
+        # Data buffers move with .to() but stay out of the state dict, so the
+        # weights of a model fitted on one data set load into another (Ax's
+        # cross-validation does exactly that).
+        self.register_buffer("train_X", train_X, persistent=False)
+        self.register_buffer("train_Y", train_Y, persistent=False)
+        self.register_buffer("_train_Z", Z.detach(), persistent=False)
+        self.register_buffer(
+            "_train_y_std", Y_std.detach().squeeze(-1), persistent=False
+        )
         out_features = 2 if self.options.loss == "nll" else 1
         self.params = torch.nn.ParameterList(
             torch.nn.Parameter(p)
