@@ -1,0 +1,76 @@
+r"""Ax integration of RoMA: purely offline batch design with Ax clients.
+
+Typical use, with a table ``df`` of evaluated designs::
+
+    from ax import Client, RangeParameterConfig
+    from botorch_roma.ax import (
+        attach_offline_data, generate_batch, roma_generation_strategy,
+    )
+
+    client = Client()
+    client.configure_experiment(parameters=[...])
+    client.configure_optimization(objective="y")
+    client.set_generation_strategy(roma_generation_strategy(seed=0))
+    attach_offline_data(client, df)
+    trial = generate_batch(client, n=128)
+
+Ax's modular BoTorch classes are alpha, so this subpackage is kept thin and
+Ax is pinned to ``ax-platform>=1.3,<1.4``. ``AxClient`` works too, but it is
+deprecated in Ax 1.3 and removed in Ax 1.4.
+
+Importing this module registers RoMA with Ax (see the comments below); import
+it before loading a saved experiment or generation strategy that uses RoMA.
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from ax.generators.torch.botorch_modular.surrogate import submodel_input_constructor
+from ax.generators.torch.botorch_modular.utils import fit_botorch_model
+from ax.storage.botorch_modular_registry import register_acquisition, register_model
+
+from botorch_roma.ax.acquisition import RoMAAcquisition, negate_roma_model
+from botorch_roma.ax.data import attach_offline_data, validate_offline_data
+from botorch_roma.ax.generation import (
+    RoMAGenerationStep,
+    generate_batch,
+    roma_generation_strategy,
+)
+from botorch_roma.ax.surrogate import (
+    ROMA_TRANSFORMS,
+    fit_roma_model,
+    roma_model_config,
+    roma_model_inputs,
+)
+from botorch_roma.models import RoMAModel
+
+# Registration (on import): Ax's Surrogate fits models through the
+# `fit_botorch_model` dispatcher, whose fallback raises NotImplementedError.
+fit_botorch_model.register(RoMAModel)(fit_roma_model)
+
+# Registration (on import): Ax's Surrogate builds models through the
+# `submodel_input_constructor` dispatcher; RoMA takes its data and options.
+submodel_input_constructor.register(RoMAModel)(roma_model_inputs)
+
+# Registration (on import): Ax's JSON (and SQL) storage encodes model and
+# acquisition classes by registered name, so saved experiments and generation
+# strategies that use RoMA can be loaded in a fresh process after this import.
+register_model(RoMAModel)
+register_acquisition(RoMAAcquisition)
+
+__all__ = [
+    "ROMA_TRANSFORMS",
+    "RoMAAcquisition",
+    "RoMAGenerationStep",
+    "attach_offline_data",
+    "fit_roma_model",
+    "generate_batch",
+    "negate_roma_model",
+    "roma_generation_strategy",
+    "roma_model_config",
+    "roma_model_inputs",
+    "validate_offline_data",
+]

@@ -1,0 +1,226 @@
+r"""RoMA as an Ax generation step, and one-batch offline design with Ax clients.
+
+:class:`RoMAGenerationStep` is used where an Ax ``GenerationStep`` is used. Like
+``GenerationStep`` in Ax 1.3 it is a factory: calling it returns a plain
+``GenerationNode`` for ``Generators.BOTORCH_MODULAR`` whose generator kwargs
+plug in the RoMA proxy (through ``SurrogateSpec``/``ModelConfig`` and the fit
+registered on import) and RoMA's ascent (through :class:`RoMAAcquisition`).
+Because the node is a stock Ax object, generation strategies that use it save
+to and load from JSON like any other, provided ``botorch_roma.ax`` is imported
+before loading.
+
+:func:`roma_generation_strategy` wraps that single step (no Sobol stage, since
+the data already exists), and :func:`generate_batch` turns one call into one
+``BatchTrial`` of ``n`` distinct designs.
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from ax.adapter.registry import Generators
+from ax.api.client import Client
+from ax.core.batch_trial import BatchTrial
+from ax.core.experiment import Experiment
+from ax.core.trial_status import TrialStatus
+from ax.generation_strategy.generation_node import GenerationNode, GenerationStep
+from ax.generation_strategy.generation_strategy import GenerationStrategy
+from ax.generators.torch.botorch_modular.surrogate import SurrogateSpec
+from ax.service.ax_client import AxClient
+from ax.utils.common.random import with_rng_seed
+from botorch.acquisition.analytic import PosteriorMean
+
+from botorch_roma.ax._arms import memoized_arm_signatures
+from botorch_roma.ax.acquisition import RoMAAcquisition
+from botorch_roma.ax.data import check_single_objective, experiment_of
+from botorch_roma.ax.surrogate import ROMA_TRANSFORMS, roma_model_config
+from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.generation import AscentOptions
+
+__all__ = ["RoMAGenerationStep", "generate_batch", "roma_generation_strategy"]
+
+#: The name of the RoMA generation node.
+ROMA_NODE_NAME = "RoMA"
+
+
+def _as_dict(options: Any, what: str) -> dict[str, Any]:
+    if options is None:
+        return {}
+    if is_dataclass(options):
+        return asdict(options)
+    if isinstance(options, dict):
+        return dict(options)
+    raise RoMAInputError(
+        f"{what} must be a dict or an options dataclass, got {type(options).__name__}."
+    )
+
+
+class RoMAGenerationStep(GenerationStep):
+    r"""A generation step running RoMA; returns an Ax ``GenerationNode``.
+
+    The step fits a :class:`~botorch_roma.models.roma.RoMAModel` to the
+    experiment's data and proposes candidates by RoMA's adapted gradient
+    ascent [Yu2021roma]_, with the Ax transforms described in
+    :mod:`botorch_roma.ax.surrogate`.
+
+    Example:
+        >>> step = RoMAGenerationStep(
+        ...     pretraining={"epochs": 50, "epsilon": 5e-4},
+        ...     ascent={"steps": 300, "adaptation": "per_candidate"},
+        ...     seed=0,
+        ... )
+        >>> gs = GenerationStrategy(nodes=[step])
+    """
+
+    def __new__(
+        cls,
+        pretraining: dict[str, Any] | Any | None = None,
+        ascent: dict[str, Any] | Any | None = None,
+        seed: int | None = 0,
+        progress: bool = False,
+        timeout_sec: float | None = None,
+        num_trials: int = -1,
+    ) -> GenerationNode:
+        r"""Build the generation node.
+
+        Args:
+            pretraining: Pre-training options (a dict or a
+                :class:`~botorch_roma.models.pretraining.PretrainingOptions`):
+                ``hidden_sizes``, ``epsilon``, ``sigma``, ``inner_steps``,
+                ``epochs``, ``lr``, ``batch_size``, ``loss``, ``grad_clip``,
+                ``val_size``.
+            ascent: Ascent options (a dict or an
+                :class:`~botorch_roma.generation.gen.AscentOptions`): ``steps``
+                (T), ``adapt_steps``, ``alpha``, ``lr``, ``adaptation``,
+                ``trust_radius``, ``epsilon``, ``backend``.
+            seed: Seed of the pre-training, the jittered starts and the
+                fallbacks; ``None`` for unseeded runs.
+            progress: Show progress bars for pre-training and ascent.
+            timeout_sec: Stop each ascent after this many seconds.
+            num_trials: How many trials the step may generate (-1: unlimited).
+
+        Returns:
+            A ``GenerationNode`` named ``"RoMA"``.
+        """
+        ascent_options = _as_dict(ascent, "ascent")
+        AscentOptions.from_dict(ascent_options)  # fail fast on bad options
+        surrogate_spec = SurrogateSpec(
+            model_configs=[
+                roma_model_config(
+                    _as_dict(pretraining, "pretraining"), seed=seed, progress=progress
+                )
+            ]
+        )
+        acquisition_options = {
+            **ascent_options,
+            "seed": seed,
+            "progress": bool(progress),
+            "timeout_sec": timeout_sec,
+        }
+        return GenerationStep(
+            generator=Generators.BOTORCH_MODULAR,
+            num_trials=num_trials,
+            generator_kwargs={
+                "surrogate_spec": surrogate_spec,
+                "acquisition_class": RoMAAcquisition,
+                "acquisition_options": acquisition_options,
+                "botorch_acqf_class": PosteriorMean,
+                "transforms": ROMA_TRANSFORMS,
+                "fit_tracking_metrics": False,
+            },
+            generator_name=ROMA_NODE_NAME,
+        )
+
+
+def roma_generation_strategy(**step_options: Any) -> GenerationStrategy:
+    r"""A generation strategy with a single RoMA step and no Sobol stage.
+
+    Args:
+        **step_options: Passed to :class:`RoMAGenerationStep`.
+
+    Returns:
+        The generation strategy.
+
+    Example:
+        >>> gs = roma_generation_strategy(ascent={"steps": 100}, seed=0)
+        >>> client.set_generation_strategy(gs)
+    """
+    return GenerationStrategy(
+        name="RoMA (offline)", nodes=[RoMAGenerationStep(**step_options)]
+    )
+
+
+def _generation_strategy_of(
+    client: AxClient | Client, experiment: Experiment
+) -> GenerationStrategy:
+    r"""The client's generation strategy, set to RoMA's defaults if unset."""
+    if isinstance(client, Client):
+        strategy = client._maybe_generation_strategy
+        if strategy is None:
+            strategy = roma_generation_strategy()
+            client.set_generation_strategy(strategy)
+    else:
+        strategy = client._generation_strategy
+        if strategy is None:
+            strategy = roma_generation_strategy()
+            client._generation_strategy = strategy
+            strategy.experiment = experiment
+    return strategy
+
+
+def generate_batch(client: AxClient | Client, n: int = 128) -> BatchTrial:
+    r"""Generate one ``BatchTrial`` of ``n`` distinct designs with the client.
+
+    Uses the client's generation strategy; if it has none, sets
+    :func:`roma_generation_strategy` with default options. The trial is left
+    in status ``CANDIDATE``: deploy it (``trial.mark_running(...)``) when the
+    designs go out for evaluation.
+
+    Args:
+        client: An ``ax.api.Client`` or an ``AxClient`` with offline data
+            attached (see :func:`~botorch_roma.ax.data.attach_offline_data`).
+        n: The number of designs.
+
+    Returns:
+        The new ``BatchTrial`` with ``n`` arms.
+
+    Example:
+        >>> attach_offline_data(client, df)
+        >>> trial = generate_batch(client, n=128)
+        >>> len(trial.arms)
+        128
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
+    if not isinstance(client, AxClient | Client):
+        raise RoMAInputError(
+            f"Expected an ax.api.Client or an AxClient, got {type(client).__name__}."
+        )
+    experiment = experiment_of(client)
+    objective = check_single_objective(experiment)
+    completed = experiment.trial_indices_by_status[TrialStatus.COMPLETED]
+    data = experiment.lookup_data(trial_indices=completed)
+    if data.empty or objective not in data.metric_names:
+        raise RoMAInputError(
+            f"The experiment has no completed data for the objective {objective!r}; "
+            "attach evaluated designs first with `attach_offline_data(client, df)`."
+        )
+    strategy = _generation_strategy_of(client, experiment)
+    with memoized_arm_signatures(), with_rng_seed(seed=client._random_seed):
+        run = strategy.gen_single_trial(experiment=experiment, n=n)
+        if len(run.arms) != n:
+            raise RoMAInputError(
+                f"The generation strategy returned {len(run.arms)} distinct arms "
+                f"instead of {n} (Ax merges identical candidates); lower n."
+            )
+        trial = experiment.new_batch_trial(generator_run=run)
+    client._save_or_update_trial_in_db_if_possible(experiment=experiment, trial=trial)
+    client._save_generation_strategy_to_db_if_possible(generation_strategy=strategy)
+    return trial

@@ -1,0 +1,172 @@
+r"""Tests for ``botorch_roma/ax/cli.py``: the ``design`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from botorch_roma.ax.cli import design, infer_spec, load_spec, read_table
+from botorch_roma.exceptions import RoMAInputError
+from test.ax.helpers import mixed_data
+
+REPO = Path(__file__).resolve().parents[2]
+FAST_ARGS = ["--epochs", "2", "--steps", "3", "--adapt-steps", "2", "--no-progress"]
+
+SPEC = {
+    "parameters": [
+        {"name": "x0", "type": "range", "bounds": [0.0, 1.0]},
+        {"name": "lr", "type": "range", "bounds": [1e-4, 0.1], "log_scale": True},
+        {"name": "k", "type": "range", "bounds": [1, 4], "value_type": "int"},
+        {"name": "c", "type": "choice", "values": ["a", "b", "c"]},
+        {"name": "size", "type": "choice", "values": [1, 2, 4], "is_ordered": True},
+        {"name": "fixed", "type": "fixed", "value": 3.0},
+    ],
+    "parameter_constraints": ["x0 + k <= 3.5"],
+    "objective": "y",
+    "tracking_metrics": ["cost"],
+}
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "botorch_roma.ax.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_default_dataset_subprocess(tmp_path):
+    out = tmp_path / "designs.csv"
+    result = _run("-n", "6", "-o", str(out), *FAST_ARGS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "built-in dataset" in result.stdout
+    assert "RoMA settings: epochs=2, steps=3, adapt_steps=2" in result.stdout
+    assert "Candidates' true y" in result.stdout and "Dataset best y" in result.stdout
+    designs = pd.read_csv(out)
+    assert len(designs) == 6
+    assert {"predicted_y", "true_y", "x0", "x7"} <= set(designs.columns)
+    assert designs[[f"x{i}" for i in range(8)]].abs().max().max() <= 5.0
+
+
+def test_csv_with_yaml_spec_subprocess(tmp_path):
+    data = mixed_data(n=25)
+    data["cost"] = np.arange(25.0)
+    csv = tmp_path / "data.csv"
+    data.to_csv(csv, index=False)
+    spec = tmp_path / "space.yaml"
+    import yaml
+
+    spec.write_text(yaml.safe_dump(SPEC))
+    out = tmp_path / "out" / "designs.csv"
+    result = _run(str(csv), "--spec", str(spec), "-n", "5", "-o", str(out), *FAST_ARGS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    designs = pd.read_csv(out)
+    assert len(designs) == 5 and "predicted_y" in designs.columns
+    assert (designs["x0"] + designs["k"] <= 3.5 + 1e-6).all()
+    assert set(designs["c"]) <= {"a", "b", "c"}
+    assert designs["k"].dtype.kind == "i"
+
+
+def test_csv_without_spec_infers_bounds_and_minimizes(tmp_path):
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"a": rng.random(20), "b": 2 + rng.random(20)})
+    data["loss"] = (data.a - 0.5) ** 2 + data.b
+    csv = tmp_path / "data.csv"
+    data.to_csv(csv, index=False)
+    out = tmp_path / "designs.csv"
+    result = CliRunner().invoke(
+        design, [str(csv), "--minimize", "-n", "4", "-o", str(out), *FAST_ARGS]
+    )
+    assert result.exit_code == 0, result.output
+    assert "No --spec given" in result.output and "'loss' (the last column)" in (
+        result.output
+    )
+    assert "minimized" in result.output
+    designs = pd.read_csv(out)
+    assert designs["a"].between(data.a.min(), data.a.max()).all()
+    assert designs["b"].between(data.b.min(), data.b.max()).all()
+
+
+@pytest.mark.parametrize(
+    "content, extra, match",
+    [
+        ("x0,y\n0.1,1\n0.2,\n0.3,2\n", [], "NaN"),
+        ("x0,y\n0.1,1\n", [], "at least 2"),
+        ("x0,y\n", [], "no rows"),
+        ("\x00\x01garbage", [], "Could not read"),
+        (b"\xff\xfe\x00\xd8garbage\n\x00,\x01", [], "Could not read"),
+        ("x0,y\n0.1,1\n0.2,2\n0.5,3\n", ["-n", "0"], "positive integer"),
+        ("x0,y\n0.1,1\n0.2,2\n", ["--objective", "z"], "not in the data"),
+        ("x0,c,y\n0.1,a,1\n0.2,b,2\n", [], "not numeric"),
+    ],
+)
+def test_bad_input_writes_nothing(tmp_path, content, extra, match):
+    csv = tmp_path / "data.csv"
+    if isinstance(content, bytes):
+        csv.write_bytes(content)
+    else:
+        csv.write_text(content)
+    out = tmp_path / "designs.csv"
+    result = CliRunner().invoke(design, [str(csv), "-o", str(out), *FAST_ARGS, *extra])
+    assert result.exit_code != 0
+    assert match in result.output
+    assert not out.exists()
+
+
+def test_missing_file_and_bad_spec(tmp_path):
+    out = tmp_path / "designs.csv"
+    result = CliRunner().invoke(design, [str(tmp_path / "nope.csv"), "-o", str(out)])
+    assert result.exit_code != 0 and "Could not read" in result.output
+    csv = tmp_path / "data.csv"
+    mixed_data(n=6).to_csv(csv, index=False)
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"parameters": [{"name": "x0", "type": "ranj"}]}))
+    result = CliRunner().invoke(design, [str(csv), "--spec", str(spec), "-o", str(out)])
+    assert result.exit_code != 0 and "'range', 'choice' or 'fixed'" in result.output
+    # A spec whose parameters do not cover the data's columns.
+    spec.write_text(json.dumps({"parameters": SPEC["parameters"][:1]}))
+    result = CliRunner().invoke(design, [str(csv), "--spec", str(spec), "-o", str(out)])
+    assert result.exit_code != 0 and "neither parameters" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(design, ["--minimize", "-o", str(out)])
+    assert result.exit_code != 0 and "need a DATA file" in result.output
+
+
+def test_spec_and_table_helpers(tmp_path):
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(SPEC))
+    spec = load_spec(spec_path)
+    assert [p.name for p in spec.parameters][:3] == ["x0", "lr", "k"]
+    assert spec.parameters[1].scaling == "log"
+    assert spec.parameters[5].values == [3.0]
+    assert spec.tracking_metrics == ["cost"]
+    with pytest.raises(RoMAInputError, match="unknown key"):
+        spec_path.write_text(json.dumps({**SPEC, "bogus": 1}))
+        load_spec(spec_path)
+    table = pd.DataFrame({"a": [0.0, 1.0], "b": [2.0, 2.0], "y": [1.0, 2.0]})
+    inferred, notes = infer_spec(table, "y", [])
+    assert inferred.parameters[0].bounds == (0.0, 1.0)
+    assert "fixed" in notes[1]
+    csv = tmp_path / "t.csv"
+    table.to_csv(csv, index=False)
+    pd.testing.assert_frame_equal(read_table(csv), table)
+
+
+def test_parquet_input(tmp_path):
+    # Skipped where pyarrow is missing or broken (e.g. built for NumPy 2).
+    pytest.importorskip("pyarrow", exc_type=ImportError)
+    path = tmp_path / "data.parquet"
+    table = pd.DataFrame({"a": [0.0, 0.5, 1.0], "y": [1.0, 2.0, 0.0]})
+    table.to_parquet(path)
+    pd.testing.assert_frame_equal(read_table(path), table)
