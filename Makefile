@@ -18,7 +18,7 @@ $(BIN)/.installed: setup.py
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/botorch-roma demo
+	$(BIN)/botorch-roma design
 
 test: install
 	$(BIN)/python -m pytest test -q

@@ -33,6 +33,13 @@ def main() -> None:
     parser.add_argument("--losses", nargs="*", default=["mse", "nll"])
     parser.add_argument("--epsilons", nargs="*", type=float, default=[5e-4, 5e-3, 5e-2])
     parser.add_argument("--modes", nargs="*", default=["per_candidate", "none"])
+    parser.add_argument(
+        "--adapt-epsilons",
+        nargs="*",
+        type=float,
+        default=[None],
+        help="Adaptation radius (default: the pre-training epsilon).",
+    )
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=2)
     args = parser.parse_args()
@@ -45,7 +52,9 @@ def main() -> None:
             model = RoMAModel(task.X, task.Y, loss=loss, epsilon=eps).fit(seed=seed)
             fit_s = time.perf_counter() - t0
             hist = model.training_history[-1]
-            for mode in args.modes:
+            for mode, adapt_eps in itertools.product(args.modes, args.adapt_epsilons):
+                if mode == "none" and adapt_eps != args.adapt_epsilons[0]:
+                    continue
                 traj = {}
 
                 def callback(t, X, values, traj=traj, task=task):
@@ -59,6 +68,7 @@ def main() -> None:
                     steps=args.steps,
                     adaptation=mode,
                     callback=callback,
+                    epsilon=adapt_eps,
                 )
                 traj[args.steps] = task.normalize(task.evaluate(X)).squeeze(-1)
                 for t, y in traj.items():
@@ -69,6 +79,7 @@ def main() -> None:
                             loss=loss,
                             epsilon=eps,
                             adaptation=mode,
+                            adapt_epsilon=adapt_eps or eps,
                             t=t,
                             p50=y.median().item(),
                             p100=y.max().item(),
@@ -84,6 +95,7 @@ def main() -> None:
                     loss,
                     eps,
                     mode,
+                    adapt_eps,
                     {
                         t: round(y.median().item(), 3)
                         for t, y in traj.items()

@@ -30,7 +30,7 @@ def main() -> None:
 @click.option("--dim", default=DEFAULT_TASK["dim"], show_default=True)
 @click.option("--n-total", default=DEFAULT_TASK["n_total"], show_default=True)
 @click.option("-n", "--n", "n", default=128, show_default=True, help="Candidates.")
-@click.option("--steps", default=300, show_default=True, help="Ascent updates T.")
+@click.option("--steps", default=100, show_default=True, help="Ascent updates T.")
 @click.option("--adapt-steps", default=100, show_default=True)
 @click.option(
     "--adaptation",

@@ -56,7 +56,8 @@ class AscentOptions:
     r"""Options of RoMA's adapted ascent.
 
     Attributes:
-        steps: Number ``T`` of ascent updates (paper: 300, authors' code: 500).
+        steps: Number ``T`` of ascent updates (paper: 300, authors' code: 500;
+            100 measured best here, see README "Defaults, measured").
         adapt_steps: Normalized weight-adaptation steps before each update.
         alpha: Weight of the consistency term in the adaptation objective.
         lr: Adam learning rate on the candidates, in standardized input units.
@@ -71,7 +72,7 @@ class AscentOptions:
             ``"autograd"`` (double backprop, reference).
     """
 
-    steps: int = 300
+    steps: int = 100
     adapt_steps: int = 100
     alpha: float = 1.0
     lr: float = 3e-3
@@ -400,14 +401,16 @@ def optimize_roma(
             :func:`select_starting_designs`.
         fixed_features: ``{column: value}`` pairs held fixed.
         timeout_sec: Stop the ascent after this many seconds.
-        **options: Ascent options, see :class:`AscentOptions`: ``steps=300``,
+        **options: Ascent options, see :class:`AscentOptions`: ``steps=100``,
             ``adapt_steps=100``, ``alpha=1.0``, ``lr=3e-3``,
             ``adaptation="per_candidate"``, ``trust_radius=4.0``,
             ``epsilon=None``, ``backend="analytic"``.
 
     Returns:
         A two-element tuple of the ``n x d`` candidates and their ``n``
-        predicted values (original outcome units).
+        predicted values (original outcome units). Candidates start distinct;
+        with a large ``lr`` two of them can end on the same corner of the
+        bounds (the Ax integration replaces such duplicates).
 
     Example:
         >>> model = RoMAModel(train_X, train_Y).fit(seed=0)

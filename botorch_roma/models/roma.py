@@ -153,10 +153,10 @@ class RoMAModel(DeterministicModel):
                 ``Standardize(m=1)``, fitted on ``train_Y``.
             **options: Pre-training options, see
                 :class:`~botorch_roma.models.pretraining.PretrainingOptions`:
-                ``hidden_sizes=(64, 64)``, ``epsilon=5e-4``, ``sigma=0.2``,
+                ``hidden_sizes=(64, 64)``, ``epsilon=5e-3``, ``sigma=0.2``,
                 ``inner_steps=20``, ``epochs=None`` (50, or more for
                 at least ``min_updates=2000`` updates), ``lr=1e-3``,
-                ``batch_size=128``, ``loss="mse"``, ``grad_clip=1.0``,
+                ``batch_size=128``, ``loss="nll"``, ``grad_clip=1.0``,
                 ``val_size=None``.
         """
         super().__init__()

@@ -29,7 +29,7 @@ class TestOptimizeRoMA(BotorchTestCase):
             bounds = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
             for mode in ("per_candidate", "shared", "none"):
                 X, values = optimize_roma(
-                    model, bounds=bounds, n=8, adaptation=mode, lr=0.5, **FAST_ASCENT
+                    model, bounds=bounds, n=8, adaptation=mode, **FAST_ASCENT
                 )
                 self.assertEqual(X.shape, (8, 3))
                 self.assertEqual(values.shape, (8,))
@@ -156,7 +156,9 @@ class TestEndToEnd(BotorchTestCase):
         # A small offline task with a true oracle: 8-d Styblinski-Tang, the
         # visible data is the bottom 80% of 1,500 uniform samples.
         task = make_synthetic_task("styblinski_tang", dim=8, n_total=1500, seed=0)
-        model = RoMAModel(task.X, task.Y, epochs=60).fit(seed=0)
+        # A reduced budget: 1,000 updates and K=5 inner steps.
+        model = RoMAModel(task.X, task.Y, min_updates=1000, inner_steps=5)
+        model.fit(seed=0)
         X, _ = optimize_roma(
             model, bounds=task.bounds, n=128, seed=0, steps=100, adapt_steps=20
         )
