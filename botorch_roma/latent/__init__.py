@@ -1,0 +1,32 @@
+r"""RoMA for discrete designs, in the latent space of a categorical VAE.
+
+:class:`CategoricalVAE` maps integer-encoded sequences to a continuous latent
+space and back; :class:`LatentRoMA` (and the one-call
+:func:`optimize_latent_roma`) runs RoMA's robust pre-training and adapted ascent
+there and returns distinct, valid sequences [Yu2021roma]_ (Section 2.4).
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from botorch_roma.latent.roma import (
+    DEFAULT_LATENT_ASCENT_OPTIONS,
+    DEFAULT_LATENT_MODEL_OPTIONS,
+    DEFAULT_LATENT_VAE_OPTIONS,
+    LatentRoMA,
+    optimize_latent_roma,
+)
+from botorch_roma.latent.vae import CategoricalVAE, as_sequences
+
+__all__ = [
+    "CategoricalVAE",
+    "DEFAULT_LATENT_ASCENT_OPTIONS",
+    "DEFAULT_LATENT_MODEL_OPTIONS",
+    "DEFAULT_LATENT_VAE_OPTIONS",
+    "LatentRoMA",
+    "as_sequences",
+    "optimize_latent_roma",
+]

@@ -1,0 +1,228 @@
+r"""Tests for botorch_roma/latent/roma.py."""
+
+from __future__ import annotations
+
+import torch
+from botorch.utils.testing import BotorchTestCase
+
+from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.latent.roma import LatentRoMA, optimize_latent_roma
+from botorch_roma.latent.vae import CategoricalVAE
+
+L, C = 6, 3
+
+# Tiny budgets: these tests check behaviour, not optimization quality.
+TINY_VAE = {"latent_dim": 4, "hidden_size": 32, "epochs": 30, "batch_size": 32}
+TINY_MODEL = {"hidden_sizes": (16, 16), "epochs": 5, "inner_steps": 2}
+TINY_ASCENT = {"steps": 10, "adapt_steps": 3, "lr": 0.05}
+
+
+def _data(n: int, seed: int, **tkwargs) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Random sequences scored by the number of 2s (higher is better)."""
+    gen = torch.Generator().manual_seed(seed)
+    seqs = torch.randint(C, (n, L), generator=gen).to(tkwargs.get("device"))
+    Y = (seqs == 2).sum(-1, keepdim=True).to(**tkwargs)
+    return seqs, Y
+
+
+def _tiny(**kwargs) -> LatentRoMA:
+    options = {
+        "vae_options": TINY_VAE,
+        "model_options": TINY_MODEL,
+        "ascent_options": TINY_ASCENT,
+    }
+    options.update(kwargs)
+    return LatentRoMA(**options)
+
+
+def _assert_valid_distinct(test, seqs: torch.Tensor, n: int) -> None:
+    test.assertEqual(seqs.shape, torch.Size([n, L]))
+    test.assertEqual(seqs.dtype, torch.long)
+    test.assertTrue(((seqs >= 0) & (seqs < C)).all())
+    test.assertEqual(torch.unique(seqs, dim=0).shape[0], n)
+
+
+class TestLatentRoMA(BotorchTestCase):
+    def test_fit_generate(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            with self.subTest(dtype=dtype):
+                seqs, Y = _data(60, 0, **tkwargs)
+                seqs_copy, Y_copy = seqs.clone(), Y.clone()
+                roma = _tiny().fit(seqs, Y, num_categories=C, seed=0)
+                self.assertTrue(torch.equal(seqs, seqs_copy))
+                self.assertTrue(torch.equal(Y, Y_copy))
+                self.assertEqual((roma.seq_len, roma.num_categories), (L, C))
+                self.assertEqual(roma.model.train_X.dtype, dtype)
+                self.assertEqual(roma.model.train_X.shape, torch.Size([60, 4]))
+                out, values = roma.generate(n=8, seed=0)
+                _assert_valid_distinct(self, out, 8)
+                self.assertEqual(values.shape, torch.Size([8]))
+                self.assertEqual(values.dtype, dtype)
+                self.assertTrue(torch.isfinite(values).all())
+                # Values are the proxy at the re-encoded sequences.
+                self.assertAllClose(values, roma.predict(out))
+                self.assertEqual(sum(roma.last_generation.values()), 8)
+                # Reproducible under the same seeds.
+                again = _tiny().fit(seqs, Y, num_categories=C, seed=0)
+                out2, values2 = again.generate(n=8, seed=0)
+                self.assertTrue(torch.equal(out, out2))
+                self.assertAllClose(values, values2)
+                # The callback sees the latent ascent.
+                seen: list[tuple] = []
+
+                def callback(t, Z, v, seen=seen):
+                    seen.append((Z.shape, v.shape))
+
+                roma.generate(n=4, callback=callback)
+                self.assertEqual(len(seen), TINY_ASCENT["steps"])
+                self.assertEqual(seen[0], (torch.Size([4, 4]), torch.Size([4])))
+
+    def test_list_input_and_latent_samples(self):
+        seqs, Y = _data(40, 1, dtype=torch.double)
+        roma = _tiny(latent_samples=2).fit(seqs.tolist(), Y.squeeze(-1), seed=1)
+        # num_categories inferred as max id + 1; proxy on 2 draws per sequence.
+        self.assertEqual(roma.num_categories, C)
+        self.assertEqual(roma.model.train_X.shape[0], 80)
+        out, _ = roma.generate(n=5, seed=1)
+        _assert_valid_distinct(self, out, 5)
+
+    def test_fewer_distinct_sequences_than_n(self):
+        base = torch.tensor(
+            [[0, 1, 2, 0, 1, 2], [1, 1, 1, 1, 1, 1], [2, 2, 0, 0, 1, 1]]
+        )
+        seqs = base.repeat(4, 1)
+        Y = torch.arange(12, dtype=torch.double).unsqueeze(-1)
+        roma = _tiny().fit(seqs, Y, num_categories=C, seed=0)
+        out, _ = roma.generate(n=10, seed=0)
+        _assert_valid_distinct(self, out, 10)
+        self.assertLessEqual(roma.last_generation["argmax"], 3)
+
+    def test_collision_fallback(self):
+        # A "fitted" VAE whose decoder ignores z and always prefers one sequence:
+        # every ascended code decodes to it, so the fallback must fill the rest.
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            with self.subTest(dtype=dtype):
+                seqs, Y = _data(30, 2, **tkwargs)
+                vae = CategoricalVAE(L, C, latent_dim=4, hidden_size=8, **tkwargs)
+                vae.fit(seqs, epochs=2, seed=0)
+                with torch.no_grad():
+                    vae.dec_W2.zero_()
+                    vae.dec_b2.copy_(torch.tensor([5.0, 0.0, 0.0]).repeat(L))
+                roma = LatentRoMA(
+                    vae=vae,
+                    model_options=TINY_MODEL,
+                    ascent_options=TINY_ASCENT,
+                ).fit(seqs, Y, seed=0)
+                self.assertIs(roma.vae, vae)  # a fitted VAE is used as is
+                out, values = roma.generate(n=12, seed=0)
+                _assert_valid_distinct(self, out, 12)
+                counts = roma.last_generation
+                self.assertEqual(counts["argmax"], 1)
+                self.assertEqual(sum(counts.values()), 12)
+                self.assertGreater(counts["sampled"], 0)
+                self.assertTrue(torch.isfinite(values).all())
+                # The whole space (3^6 = 729) can be asked for, minus training.
+                roma.exclude_training = True
+                out, _ = roma.generate(n=60, seed=1)
+                _assert_valid_distinct(self, out, 60)
+                train = {tuple(r) for r in seqs.tolist()}
+                self.assertFalse(any(tuple(r) in train for r in out.tolist()))
+
+    def test_bad_input(self):
+        seqs, Y = _data(20, 3, dtype=torch.double)
+        with self.assertRaisesRegex(RoMAInputError, "not fitted"):
+            _tiny().generate(n=2)
+        with self.assertRaisesRegex(RoMAInputError, "Unknown VAE option"):
+            LatentRoMA(vae_options={"latent_size": 3})
+        with self.assertRaisesRegex(RoMAInputError, "Unknown RoMAModel option"):
+            LatentRoMA(model_options={"hidden": 3})
+        with self.assertRaisesRegex(RoMAInputError, "Unknown RoMA ascent option"):
+            LatentRoMA(ascent_options={"step": 3})
+        with self.assertRaisesRegex(RoMAInputError, "latent_samples"):
+            LatentRoMA(latent_samples=-1)
+        with self.assertRaisesRegex(RoMAInputError, "both a vae"):
+            LatentRoMA(vae=CategoricalVAE(L, C), vae_options={"beta": 0.5})
+        with self.assertRaisesRegex(RoMAInputError, "out of range for 2"):
+            _tiny().fit(seqs, Y, num_categories=2)
+        with self.assertRaisesRegex(RoMAInputError, "ragged"):
+            _tiny().fit([[0, 1], [0]], torch.ones(2, 1))
+        with self.assertRaisesRegex(RoMAInputError, "empty"):
+            _tiny().fit(seqs[:0], Y[:0])
+        with self.assertRaisesRegex(RoMAInputError, "n=20"):
+            _tiny().fit(seqs, Y[:5])
+        with self.assertRaisesRegex(RoMAInputError, "floating point"):
+            _tiny().fit(seqs, Y.long())
+        bad_Y = Y.clone()
+        bad_Y[3] = -float("inf")
+        with self.assertRaisesRegex(RoMAInputError, "non-finite"):
+            _tiny().fit(seqs, bad_Y)
+        vae = CategoricalVAE(L + 1, C)
+        with self.assertRaisesRegex(RoMAInputError, f"length {L + 1}"):
+            LatentRoMA(vae=vae).fit(seqs, Y)
+        with self.assertRaisesRegex(RoMAInputError, "differs from the VAE"):
+            LatentRoMA(vae=CategoricalVAE(L, C)).fit(seqs, Y, num_categories=C + 1)
+        # Generation-time checks against the fitted length and categories.
+        roma = _tiny().fit(seqs, Y, num_categories=C, seed=0)
+        with self.assertRaisesRegex(RoMAInputError, "length 7"):
+            roma.generate(n=2, seq_len=7)
+        with self.assertRaisesRegex(RoMAInputError, "4 categories"):
+            roma.generate(n=2, num_categories=4)
+        with self.assertRaisesRegex(RoMAInputError, "only 729 exist"):
+            roma.generate(n=730)
+        with self.assertRaisesRegex(RoMAInputError, "positive integer"):
+            roma.generate(n=0)
+        with self.assertRaisesRegex(RoMAInputError, f"length {L}"):
+            roma.predict(seqs[:, :3])
+
+    def test_optimize_latent_roma(self):
+        seqs, Y = _data(40, 4, dtype=torch.double)
+        out, values = optimize_latent_roma(
+            seqs,
+            Y,
+            n=6,
+            num_categories=C,
+            seed=0,
+            vae_options=TINY_VAE,
+            model_options=TINY_MODEL,
+            **TINY_ASCENT,
+        )
+        _assert_valid_distinct(self, out, 6)
+        self.assertEqual(values.shape, torch.Size([6]))
+
+
+class TestLatentRoMAEhrlich(BotorchTestCase):
+    def test_end_to_end_beats_dataset_top_n(self):
+        r"""On a small Ehrlich task the candidates' median beats the data's top-n.
+
+        The task is the TFBind8-shaped Ehrlich function (4 states, length 8, two
+        motifs of length 4; infeasible sequences score 0): the visible data is
+        the bottom half of all feasible sequences, subsampled to 1,000 rows for
+        speed. The budget is the latent defaults with 50 pre-training epochs and
+        20 adaptation steps. Measured (seed 0): candidates' median 0.375 against
+        0.25 for the top 32 visible designs. Over task seeds 0-4 this setting
+        beat the top-n median on seeds 0, 1 and 2 and tied on 3 and 4 (see the
+        report accompanying the latent module).
+        """
+        from botorch_roma.benchmarks.tasks.ehrlich import (
+            TFBIND8_CONFIG,
+            make_ehrlich_task,
+        )
+
+        n, seed = 32, 0
+        task = make_ehrlich_task(TFBIND8_CONFIG, seed=seed)
+        gen = torch.Generator().manual_seed(seed)
+        rows = torch.randperm(task.X.shape[0], generator=gen)[:1000]
+        X, Y = task.X[rows], task.Y[rows]
+        roma = LatentRoMA(
+            model_options={"epochs": 50}, ascent_options={"adapt_steps": 20}
+        )
+        roma.fit(X, Y, num_categories=task.num_categories, seed=seed)
+        seqs, values = roma.generate(n=n, seed=seed)
+        self.assertEqual(seqs.shape, torch.Size([n, 8]))
+        self.assertEqual(torch.unique(seqs, dim=0).shape[0], n)
+        self.assertTrue(((seqs >= 0) & (seqs < task.num_categories)).all())
+        true = task.evaluate(seqs).squeeze(-1)
+        top_n = Y.squeeze(-1).topk(n).values
+        self.assertGreater(true.median().item(), top_n.median().item())
