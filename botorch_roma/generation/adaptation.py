@@ -147,8 +147,9 @@ def adapt_weights(
 
     Returns:
         The adapted weights: per-candidate (``n x in x out`` kernels) for
-        ``"per_candidate"``, otherwise shared like ``theta``. For ``"none"``
-        (or ``epsilon == 0`` or ``steps == 0``) these are ``theta`` itself.
+        ``"per_candidate"``, otherwise shared like ``theta``, keeping only the
+        first output (the mean). For ``"none"`` (or ``epsilon == 0`` or
+        ``steps == 0``) these are ``theta`` itself.
 
     Example:
         >>> theta = init_mlp_params(3, (8, 8))
@@ -167,11 +168,15 @@ def adapt_weights(
     shared = mode == "shared"
     n = X.shape[0]
     with torch.no_grad():
+        # Step lengths come from the full tensors; only the first output (the
+        # mean) enters the objective, so a second (log-std) output column has a
+        # zero gradient and is dropped from the adapted copy.
+        etas = _step_sizes(theta, epsilon, steps)
+        theta = [*theta[:-2], theta[-2][..., :1], theta[-1][..., :1]]
         if shared:
             params = [p.detach().clone() for p in theta]
         else:
             params = [p.detach().expand(n, *p.shape).clone() for p in theta]
-        etas = _step_sizes(theta, epsilon, steps)
         step_fn = _analytic_step if backend == "analytic" else _autograd_step
         for _ in range(steps):
             step_fn(params, X, target, alpha, etas, shared)

@@ -244,8 +244,12 @@ def adaptation_grads(
     h_top = cache.hs[-1]
     dW_out_col = v_bars[-1] + c.unsqueeze(-1) * h_top
     W_out = params[-2]
-    db_out = torch.zeros_like(c.unsqueeze(-1).expand(*c.shape, W_out.shape[-1]))
-    db_out[..., 0] = c
+    n_out = W_out.shape[-1]
+    if n_out == 1:
+        db_out = c.unsqueeze(-1)
+    else:  # only the first output (the mean) enters the objective
+        db_out = torch.zeros_like(c.unsqueeze(-1).expand(*c.shape, n_out))
+        db_out[..., 0] = c
     # Downward sweep through the forward pass.
     a_bars = [None] * (n_layers - 1)
     h_bar = c.unsqueeze(-1) * W_out[..., 0]
@@ -267,8 +271,11 @@ def adaptation_grads(
             kernel_left.append(left)
             kernel_right.append(right)
             dense[2 * layer + 1] = a_bars[layer]
-    dW_out = torch.zeros_like(h_top.unsqueeze(-1).expand(*h_top.shape, W_out.shape[-1]))
-    dW_out[..., 0] = dW_out_col
+    if n_out == 1:
+        dW_out = dW_out_col.unsqueeze(-1)
+    else:
+        dW_out = torch.zeros_like(h_top.unsqueeze(-1).expand(*h_top.shape, n_out))
+        dW_out[..., 0] = dW_out_col
     if shared:
         dense[-2] = dW_out.sum(0)
         dense[-1] = db_out.sum(0)
