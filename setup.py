@@ -26,6 +26,7 @@ EXTRAS = {
         "gymnasium[mujoco]>=1.0",
         "pytorch-holo>=0.2",
         "dask[distributed]>=2024.1",
+        "cloudpickle>=2",
     ],
     "tutorials": ["matplotlib>=3.7", "nbclient>=0.10", "nbformat>=5.9", "ipykernel"],
     "test": ["pytest>=7.4", "ruff>=0.5"],

@@ -12,6 +12,7 @@ import click
 import pandas as pd
 import torch
 
+from botorch_roma.benchmarks.cli import benchmark
 from botorch_roma.benchmarks.tasks.synthetic import DEFAULT_TASK, make_synthetic_task
 from botorch_roma.generation.adaptation import ADAPTATION_MODES
 from botorch_roma.generation.gen import optimize_roma
@@ -116,14 +117,15 @@ def demo(
         click.echo(f"Wrote {n} candidates to {out}.")
 
 
-# Subcommands of the optional subpackages register themselves here when their
-# dependencies are installed (Ax for `design`).
+# Subcommands of the subpackages: `benchmark` always, `design` when the `ax`
+# extra is installed.
 try:
     from botorch_roma.ax.cli import design
 except ImportError:  # pragma: no cover - the `ax` extra is not installed
     design = None
 if design is not None:
     main.add_command(design)
+main.add_command(benchmark)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,31 @@
 r"""Offline model-based optimization benchmarks: tasks, methods and runners."""
 
+from botorch_roma.benchmarks.hyperparameters import (
+    EPSILON_GRID,
+    EpsilonSelection,
+    select_epsilon,
+    sensitivity_configs,
+)
+from botorch_roma.benchmarks.methods import (
+    METHODS,
+    Method,
+    describe_methods,
+    get_method,
+    list_methods,
+    register_method,
+    register_relaxation,
+)
+from botorch_roma.benchmarks.reporting import (
+    aggregate,
+    markdown_table,
+    plot_percentile_curves,
+    write_report,
+)
+from botorch_roma.benchmarks.runner import MethodSpec, parse_seeds, run_benchmark
+from botorch_roma.benchmarks.sensitivity import (
+    run_sensitivity,
+    write_sensitivity_report,
+)
 from botorch_roma.benchmarks.tasks import (
     OfflineTask,
     describe_tasks,
@@ -9,9 +35,29 @@ from botorch_roma.benchmarks.tasks import (
 )
 
 __all__ = [
+    "EPSILON_GRID",
+    "METHODS",
+    "EpsilonSelection",
+    "Method",
+    "MethodSpec",
     "OfflineTask",
+    "aggregate",
+    "describe_methods",
     "describe_tasks",
+    "get_method",
     "get_task",
+    "list_methods",
     "list_tasks",
     "make_synthetic_task",
+    "markdown_table",
+    "parse_seeds",
+    "plot_percentile_curves",
+    "register_method",
+    "register_relaxation",
+    "run_benchmark",
+    "run_sensitivity",
+    "select_epsilon",
+    "sensitivity_configs",
+    "write_report",
+    "write_sensitivity_report",
 ]

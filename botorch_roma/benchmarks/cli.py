@@ -1,0 +1,317 @@
+r"""The ``botorch-roma benchmark`` command.
+
+Runs the offline-MBO benchmark suite (tasks x methods x seeds), writes the raw
+CSV, a summary CSV, a markdown table like Tables 1-2 of [Yu2021roma]_ and
+percentile-curve PNGs like its Figure 3, or, with ``--sensitivity``, the
+hyperparameter sweep of its Figure 5. The command is a plain click command;
+``botorch_roma.cli`` adds it to the ``botorch-roma`` group.
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import click
+
+from botorch_roma.benchmarks.methods import METHODS, list_methods
+from botorch_roma.benchmarks.reporting import write_report
+from botorch_roma.benchmarks.runner import (
+    _registry,
+    available_tasks,
+    parse_seeds,
+    resolve_task,
+    run_benchmark,
+)
+from botorch_roma.benchmarks.sensitivity import (
+    run_sensitivity,
+    write_sensitivity_report,
+)
+from botorch_roma.exceptions import RoMAInputError
+
+__all__ = ["benchmark"]
+
+
+def _split(value: str | None) -> list[str]:
+    if value is None:
+        return []
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _parse_method_options(items: tuple[str, ...]) -> dict[str, dict]:
+    r"""Parse ``METHOD:KEY=VALUE`` strings into ``{method: {key: value}}``."""
+    overrides: dict[str, dict] = {}
+    for item in items:
+        method, sep, assignment = item.partition(":")
+        key, eq, raw = assignment.partition("=")
+        if not sep or not eq or not method or not key:
+            raise RoMAInputError(
+                f"Expected METHOD:KEY=VALUE (e.g. gp-qlogei:max_points=500), got "
+                f"{item!r}."
+            )
+        if method not in METHODS:
+            raise RoMAInputError(
+                f"Unknown method {method!r} in {item!r}. Available methods: "
+                f"{', '.join(list_methods())}."
+            )
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if isinstance(value, list):
+            value = tuple(value)
+        overrides.setdefault(method, {})[key] = value
+    return overrides
+
+
+def _describe_tasks() -> dict[str, str]:
+    registry = _registry()
+    if registry is None:
+        return {}
+    describe = getattr(registry, "describe_tasks", None)
+    if describe is not None:
+        return dict(describe())
+    return {name: "" for name in registry.list_tasks()}
+
+
+def _format_list() -> str:
+    lines = ["Tasks:"]
+    tasks = _describe_tasks()
+    if not tasks:
+        lines.append("  (the task registry is not available)")
+    width = max([len(t) for t in tasks] + [len(m) for m in METHODS] + [4])
+    for name, description in tasks.items():
+        lines.append(f"  {name:<{width}}  {description}")
+    try:
+        from botorch_roma.benchmarks.tasks import DESIGN_BENCH_TASKS as design_bench
+    except ImportError:
+        design_bench = ()
+    if design_bench:
+        lines.append(
+            "  Design-Bench tasks (need design-bench and its data): "
+            + ", ".join(f"design-bench:{name}" for name in design_bench)
+        )
+    lines.append("")
+    lines.append("Methods:")
+    for name, method in METHODS.items():
+        discrete = "continuous+discrete" if method.handles_discrete() else "continuous"
+        lines.append(f"  {name:<{width}}  [{discrete}] {method.description}")
+    return "\n".join(lines)
+
+
+@click.command("benchmark")
+@click.option(
+    "--tasks",
+    default=None,
+    help="Comma-separated task names (default: all registered tasks).",
+)
+@click.option(
+    "--methods",
+    default=None,
+    help="Comma-separated method names (default: all registered methods).",
+)
+@click.option(
+    "--seeds",
+    default=None,
+    help="A number of seeds (0..k-1) or a comma-separated list such as 0,3,7 "
+    "[default: 4; 2 with --smoke].",
+)
+@click.option(
+    "--n",
+    "n_candidates",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Candidates per run [default: 128; 32 with --smoke].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="benchmark_results",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Output directory for the CSV, markdown and PNG files.",
+)
+@click.option("--smoke", is_flag=True, help="Tiny budgets: the whole run in minutes.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Local worker processes.",
+)
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Torch threads per run.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address (e.g. tcp://host:8786); overrides --workers.",
+)
+@click.option(
+    "--select-epsilon/--no-select-epsilon",
+    default=True,
+    show_default=True,
+    help="Choose RoMA's epsilon by the paper's offline rule (off: RoMAModel's "
+    "default epsilon, faster).",
+)
+@click.option(
+    "--method-option",
+    "method_option",
+    multiple=True,
+    metavar="METHOD:KEY=VALUE",
+    help="Override a method option, e.g. gp-qlogei:max_points=500 or "
+    "roma:loss=nll (VALUE is parsed as JSON, else kept as a string). Repeatable.",
+)
+@click.option("--sensitivity", is_flag=True, help="Run the Figure-5 sensitivity sweep.")
+@click.option(
+    "--list", "list_only", is_flag=True, help="List the tasks and methods and exit."
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def benchmark(
+    tasks: str | None,
+    methods: str | None,
+    seeds: str | None,
+    n_candidates: int | None,
+    out_dir: str,
+    smoke: bool,
+    workers: int,
+    threads: int,
+    scheduler: str | None,
+    select_epsilon: bool,
+    method_option: tuple[str, ...],
+    sensitivity: bool,
+    list_only: bool,
+    quiet: bool,
+) -> None:
+    r"""Benchmark RoMA against offline-MBO baselines on tasks with true oracles.
+
+    Example:
+
+        botorch-roma benchmark --smoke --tasks levy-20 --seeds 2 --out results
+    """
+    if list_only:
+        click.echo(_format_list())
+        return
+    if seeds is None:
+        seeds = "2" if smoke else "4"
+    if n_candidates is None:
+        n_candidates = 32 if smoke else 128
+    try:
+        seed_list = parse_seeds(seeds)
+    except RoMAInputError as error:
+        raise click.BadParameter(str(error), param_hint="--seeds") from None
+    known_tasks = available_tasks()
+    task_names = _split(tasks) or known_tasks
+    if not task_names:
+        raise click.BadParameter(
+            "No tasks given and the task registry is empty.", param_hint="--tasks"
+        )
+    for name in task_names:
+        if name not in known_tasks:
+            # Design-Bench names are not listed; building them checks the name and
+            # the data, with an error that lists what is available.
+            try:
+                resolve_task(name)
+            except RoMAInputError as error:
+                raise click.BadParameter(str(error), param_hint="--tasks") from None
+    method_names = _split(methods) or list_methods()
+    unknown = [m for m in method_names if m not in METHODS]
+    if unknown:
+        raise click.BadParameter(
+            f"Unknown method(s) {unknown}. Available methods: "
+            f"{', '.join(list_methods())}.",
+            param_hint="--methods",
+        )
+    try:
+        overrides = _parse_method_options(method_option)
+    except RoMAInputError as error:
+        raise click.BadParameter(str(error), param_hint="--method-option") from None
+    command = _command_line(
+        tasks, methods, seeds, n_candidates, out_dir, smoke, workers, threads,
+        scheduler, select_epsilon, method_option, sensitivity,
+    )  # fmt: skip
+    roma_options = {} if select_epsilon else {"select_epsilon": False}
+    roma_options = {**roma_options, **overrides.get("roma", {})}
+    settings = {
+        "tasks": task_names,
+        "seeds": seed_list,
+        "n": n_candidates,
+        "smoke": smoke,
+        "workers": workers,
+        "threads": threads,
+        "scheduler": scheduler,
+        "select_epsilon": select_epsilon,
+        "method_options": overrides,
+    }
+    try:
+        if sensitivity:
+            results = run_sensitivity(
+                task_names,
+                seeds=seed_list,
+                n=n_candidates,
+                smoke=smoke,
+                workers=workers,
+                scheduler=scheduler,
+                roma_options=roma_options,
+                progress=not quiet,
+            )
+            paths = write_sensitivity_report(results, out_dir, command, settings)
+        else:
+            options = {m: roma_options for m in METHODS if m.startswith("roma")}
+            for name, values in overrides.items():
+                options[name] = {**options.get(name, {}), **values}
+            results = run_benchmark(
+                task_names,
+                method_names,
+                seeds=seed_list,
+                n=n_candidates,
+                smoke=smoke,
+                workers=workers,
+                scheduler=scheduler,
+                method_options=options,
+                threads=threads,
+                progress=not quiet,
+            )
+            paths = write_report(
+                results, out_dir, command, {**settings, "methods": method_names}
+            )
+    except RoMAInputError as error:
+        raise click.ClickException(str(error)) from None
+    counts = results["status"].value_counts().to_dict()
+    click.echo(f"Runs: {len(results)} ({counts}). Wrote:")
+    for path in paths.values():
+        click.echo(f"  {path}")
+
+
+def _command_line(
+    tasks, methods, seeds, n, out_dir, smoke, workers, threads, scheduler,
+    select_epsilon, method_option, sensitivity,
+) -> str:  # fmt: skip
+    parts = ["botorch-roma", "benchmark"]
+    if tasks:
+        parts += ["--tasks", tasks]
+    if methods:
+        parts += ["--methods", methods]
+    parts += ["--seeds", seeds, "--n", str(n), "--out", out_dir]
+    parts += ["--workers", str(workers), "--threads", str(threads)]
+    if scheduler:
+        parts += ["--scheduler", scheduler]
+    if smoke:
+        parts.append("--smoke")
+    if not select_epsilon:
+        parts.append("--no-select-epsilon")
+    for option in method_option:
+        parts += ["--method-option", option]
+    if sensitivity:
+        parts.append("--sensitivity")
+    return shlex.join(parts)

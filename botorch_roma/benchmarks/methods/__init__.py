@@ -1,0 +1,107 @@
+r"""Benchmark methods: RoMA, its ablations and the offline-MBO baselines.
+
+Importing this package registers the built-in methods in
+:data:`~botorch_roma.benchmarks.methods.registry.METHODS` (see
+:func:`register_method` to add or replace one).
+"""
+
+from botorch_roma.benchmarks.methods.bayesopt import bo_qei, gp_qlogei
+from botorch_roma.benchmarks.methods.coms import coms
+from botorch_roma.benchmarks.methods.dataset import dataset_top_k
+from botorch_roma.benchmarks.methods.gradient_ascent import gradient_ascent
+from botorch_roma.benchmarks.methods.registry import (
+    METHODS,
+    Method,
+    describe_methods,
+    get_method,
+    list_methods,
+    register_method,
+)
+from botorch_roma.benchmarks.methods.roma import (
+    roma,
+    roma_handles_discrete,
+    roma_no_adapt,
+    roma_smoothing_only,
+)
+from botorch_roma.benchmarks.methods.utils import (
+    RELAXATIONS,
+    ContinuousView,
+    continuous_view,
+    register_relaxation,
+)
+
+__all__ = [
+    "METHODS",
+    "RELAXATIONS",
+    "ContinuousView",
+    "Method",
+    "bo_qei",
+    "coms",
+    "continuous_view",
+    "dataset_top_k",
+    "describe_methods",
+    "get_method",
+    "gp_qlogei",
+    "gradient_ascent",
+    "list_methods",
+    "register_method",
+    "register_relaxation",
+    "roma",
+    "roma_no_adapt",
+    "roma_smoothing_only",
+]
+
+# Registered on import: the built-in methods, in the order of the result tables.
+_BUILTIN = [
+    Method(
+        "roma",
+        roma,
+        "RoMA: robust pre-training (epsilon by the paper's offline rule) + "
+        "adapted ascent.",
+        roma_handles_discrete,
+    ),
+    Method(
+        "roma-no-adapt",
+        roma_no_adapt,
+        "RoMA ablation: robust pre-training, ascent without adaptation.",
+        roma_handles_discrete,
+    ),
+    Method(
+        "roma-smoothing-only",
+        roma_smoothing_only,
+        "RoMA ablation: Gaussian input smoothing only (epsilon=0), no adaptation.",
+        roma_handles_discrete,
+    ),
+    Method(
+        "grad-ascent",
+        gradient_ascent,
+        "Gradient ascent on an MSE-trained MLP proxy (design-baselines).",
+        True,
+    ),
+    Method(
+        "coms",
+        coms,
+        "Conservative Objective Models (Trabucco et al. 2021).",
+        True,
+    ),
+    Method(
+        "bo-qei",
+        bo_qei,
+        "Design-Bench BO-qEI: GP + qEI over a proxy ensemble's pseudo-observations.",
+        True,
+    ),
+    Method(
+        "gp-qlogei",
+        gp_qlogei,
+        "SingleTaskGP on the (subsampled) data + qLogEI, q=n by sequential greedy.",
+        True,
+    ),
+    Method(
+        "dataset-top128",
+        dataset_top_k,
+        "The dataset's best designs (top-n by score).",
+        True,
+    ),
+]
+for _method in _BUILTIN:
+    register_method(_method, replace=True)

@@ -1,0 +1,322 @@
+r"""RoMA and its ablations as benchmark methods.
+
+Three entries share one implementation [Yu2021roma]_:
+
+- ``roma``: robust pre-training with ``epsilon`` chosen by the paper's offline
+  rule (:func:`~botorch_roma.benchmarks.hyperparameters.select_epsilon`),
+  then the adapted ascent with the core defaults of
+  :func:`~botorch_roma.optimize_roma`;
+- ``roma-no-adapt``: the same pre-training, ascent without adaptation
+  (``adaptation="none"``);
+- ``roma-smoothing-only``: Gaussian input smoothing only (``epsilon = 0``),
+  ascent without adaptation.
+
+Options are split between :class:`~botorch_roma.models.pretraining.PretrainingOptions`
+(e.g. ``epochs``, ``loss``, ``hidden_sizes``) and
+:class:`~botorch_roma.generation.gen.AscentOptions` (e.g. ``steps``, ``alpha``,
+``adaptation``). ``select_epsilon=False`` skips the rule (faster) and uses
+``epsilon`` (default: ``RoMAModel``'s). ``epsilon_scale`` multiplies the chosen
+value (used by the sensitivity sweep). The offline selection always uses seed 0 and is
+cached per process, so all seeds and entries of a sweep share one ``eps0`` per
+task.
+
+Discrete tasks run in the latent space of a categorical VAE, as in the paper's
+Section 2.4: by default through the package's
+:class:`~botorch_roma.latent.roma.LatentRoMA` (the ``epsilon`` rule is then
+applied to the latent codes of a seed-0 VAE). A relaxation registered under
+the name given by ``relaxation`` (default ``"latent"``) with
+:func:`~botorch_roma.benchmarks.methods.utils.register_relaxation` takes
+precedence, so other latent spaces plug in without changing this module.
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+from botorch.exceptions.errors import UnsupportedError
+from botorch.utils.sampling import manual_seed
+from torch import Tensor
+
+from botorch_roma.benchmarks.hyperparameters import EPSILON_GRID, select_epsilon
+from botorch_roma.benchmarks.methods.utils import RELAXATIONS, continuous_view
+from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.generation.gen import AscentOptions, optimize_roma
+from botorch_roma.models.pretraining import PretrainingOptions
+from botorch_roma.models.roma import RoMAModel
+
+__all__ = [
+    "DISCRETE_RELAXATION",
+    "SMOKE_OPTIONS",
+    "clear_epsilon_cache",
+    "offline_epsilon",
+    "roma",
+    "roma_handles_discrete",
+    "roma_no_adapt",
+    "roma_smoothing_only",
+]
+
+#: The relaxation the RoMA entries use on discrete tasks.
+DISCRETE_RELAXATION = "latent"
+
+#: Budget overrides in smoke mode.
+SMOKE_OPTIONS: dict[str, Any] = {
+    "epochs": 2,
+    "inner_steps": 2,
+    "hidden_sizes": (16, 16),
+    "steps": 5,
+    "adapt_steps": 3,
+}
+_SMOKE_GRID = (1e-2, 1e-3)
+_SMOKE_VAE_OPTIONS: dict[str, Any] = {"epochs": 2, "hidden_size": 16, "latent_dim": 4}
+
+_PRETRAINING_KEYS = {f.name for f in fields(PretrainingOptions)}
+_ASCENT_KEYS = {f.name for f in fields(AscentOptions)} - {"epsilon"}
+_EPSILON_CACHE: dict[tuple, float] = {}
+
+
+def _latent_module():
+    r"""``botorch_roma.latent.roma``, or ``None`` where it is unavailable."""
+    try:
+        from botorch_roma.latent import roma as latent_roma
+    except ImportError:
+        return None
+    return latent_roma if hasattr(latent_roma, "LatentRoMA") else None
+
+
+def roma_handles_discrete() -> bool:
+    r"""Whether the RoMA entries can run on discrete tasks."""
+    return DISCRETE_RELAXATION in RELAXATIONS or _latent_module() is not None
+
+
+def clear_epsilon_cache() -> None:
+    r"""Forget the per-process cache of offline-selected ``epsilon`` values."""
+    _EPSILON_CACHE.clear()
+
+
+def offline_epsilon(
+    data: tuple[Tensor, Tensor] | Callable[[], tuple[Tensor, Tensor]],
+    key: tuple | None = None,
+    grid: tuple[float, ...] = EPSILON_GRID,
+    **model_options: Any,
+) -> float:
+    r"""The offline-selected ``epsilon`` (seed 0), cached under ``key``.
+
+    Args:
+        data: The ``n x d`` designs and ``n x 1`` scores, or a function that
+            builds them (only called on a cache miss).
+        key: Cache key (e.g. the task's name); ``None`` disables caching.
+        grid: The candidate values.
+        **model_options: Pre-training options shared by all fits.
+
+    Returns:
+        The selected ``epsilon``.
+    """
+    full_key = None
+    if key is not None:
+        full_key = (key, tuple(grid), tuple(sorted(model_options.items())))
+        if full_key in _EPSILON_CACHE:
+            return _EPSILON_CACHE[full_key]
+    train_X, train_Y = data() if callable(data) else data
+    selection = select_epsilon(train_X, train_Y, grid=grid, seed=0, **model_options)
+    if full_key is not None:
+        _EPSILON_CACHE[full_key] = selection.epsilon
+    return selection.epsilon
+
+
+def _split_options(options: dict[str, Any]) -> tuple[dict, dict]:
+    unknown = sorted(set(options) - _PRETRAINING_KEYS - _ASCENT_KEYS)
+    if unknown:
+        raise RoMAInputError(
+            f"Unknown RoMA option(s) {unknown}; valid options are "
+            f"{sorted(_PRETRAINING_KEYS | _ASCENT_KEYS)} plus select_epsilon, "
+            "epsilon_grid, epsilon_scale and relaxation."
+        )
+    pre = {k: v for k, v in options.items() if k in _PRETRAINING_KEYS}
+    asc = {k: v for k, v in options.items() if k in _ASCENT_KEYS}
+    return pre, asc
+
+
+def roma(
+    task: OfflineTask,
+    n: int = 128,
+    seed: int = 0,
+    smoke: bool = False,
+    select_epsilon: bool = True,
+    epsilon_grid: tuple[float, ...] | None = None,
+    epsilon_scale: float = 1.0,
+    relaxation: str = DISCRETE_RELAXATION,
+    vae_options: dict[str, Any] | None = None,
+    **options: Any,
+) -> Tensor:
+    r"""RoMA with the paper's offline ``epsilon`` rule and the core defaults.
+
+    Args:
+        task: The offline task.
+        n: The number of candidates.
+        seed: Seed of the pre-training and the jittered starts.
+        smoke: Use a tiny budget (see :data:`SMOKE_OPTIONS`; explicit options
+            still win).
+        select_epsilon: Choose ``epsilon`` by the offline rule; ``False`` uses
+            ``options["epsilon"]`` (default: ``RoMAModel``'s default).
+        epsilon_grid: The grid of the offline rule (default:
+            :data:`~botorch_roma.benchmarks.hyperparameters.EPSILON_GRID`, or
+            ``(1e-2, 1e-3)`` in smoke mode).
+        epsilon_scale: Multiplies the chosen ``epsilon``.
+        relaxation: The relaxation used for discrete tasks. ``"latent"`` uses
+            a registered relaxation of that name if there is one, else the
+            package's VAE route (:class:`~botorch_roma.latent.roma.LatentRoMA`).
+        vae_options: VAE options of the latent route (``latent_dim``,
+            ``hidden_size``, ``beta``, ``negative_slope``, ``epochs``, ``lr``,
+            ``batch_size``).
+        **options: Pre-training options (``epochs``, ``loss``, ``epsilon``, ...)
+            and ascent options (``steps``, ``alpha``, ``adaptation``, ...).
+
+    Returns:
+        ``n x d`` candidates in the task's design space.
+
+    Example:
+        >>> from botorch_roma.benchmarks.tasks import make_synthetic_task
+        >>> task = make_synthetic_task("levy", dim=3, n_total=60)
+        >>> roma(task, n=4, smoke=True).shape
+        torch.Size([4, 3])
+    """
+    if epsilon_scale < 0:
+        raise RoMAInputError(f"epsilon_scale must be >= 0, got {epsilon_scale}.")
+    if smoke:
+        # Tiny defaults; options given explicitly still win.
+        options = {**SMOKE_OPTIONS, **options}
+    if epsilon_grid is None:
+        epsilon_grid = _SMOKE_GRID if smoke else EPSILON_GRID
+    pre, asc = _split_options(options)
+    if task.is_discrete and relaxation not in RELAXATIONS:
+        if relaxation == DISCRETE_RELAXATION and _latent_module() is not None:
+            return _latent_roma(
+                task, n, seed, smoke, select_epsilon, epsilon_grid, epsilon_scale,
+                pre, asc, vae_options,
+            )  # fmt: skip
+        raise UnsupportedError(
+            f"RoMA on discrete task {task.name!r} needs the {relaxation!r} "
+            "relaxation (the VAE latent route of the paper's Section 2.4), which is "
+            "not available; register one with "
+            "botorch_roma.benchmarks.methods.register_relaxation, or use the "
+            "baselines that support discrete tasks."
+        )
+    view = continuous_view(task, relaxation=relaxation, seed=seed, smoke=smoke)
+    epsilon = pre.pop("epsilon", PretrainingOptions.epsilon)
+    if select_epsilon and epsilon_grid:
+        key = (task.name, tuple(view.X.shape), float(view.Y.sum()))
+        epsilon = offline_epsilon((view.X, view.Y), key=key, grid=epsilon_grid, **pre)
+    epsilon = epsilon * epsilon_scale
+    with manual_seed(seed):
+        model = RoMAModel(view.X, view.Y, epsilon=epsilon, **pre).fit(seed=seed)
+        bounds = None if view.bounds is None else view.bounds.to(view.X)
+        candidates, _ = optimize_roma(
+            model,
+            bounds=bounds,
+            n=n,
+            seed=seed,
+            duplicate_starts="jitter",
+            **asc,
+        )
+    return view.decode(candidates.detach())
+
+
+def _latent_roma(
+    task: OfflineTask,
+    n: int,
+    seed: int,
+    smoke: bool,
+    select: bool,
+    grid: tuple[float, ...],
+    scale: float,
+    pre: dict[str, Any],
+    asc: dict[str, Any],
+    vae_options: dict[str, Any] | None,
+) -> Tensor:
+    r"""RoMA on a discrete task through the package's VAE latent route."""
+    latent = _latent_module()
+    from botorch_roma.latent.vae import CategoricalVAE
+
+    vae_options = dict(vae_options or {})
+    if smoke:
+        vae_options = {**_SMOKE_VAE_OPTIONS, **vae_options}
+    fit_keys = ("epochs", "lr", "batch_size")
+    vae_init = {k: v for k, v in vae_options.items() if k not in fit_keys}
+    vae_fit = {k: v for k, v in vae_options.items() if k in fit_keys}
+    Y = task.Y if task.Y.is_floating_point() else task.Y.double()
+    seqs = task.X.long()
+    model_options = {**latent.DEFAULT_LATENT_MODEL_OPTIONS, **pre}
+    epsilon = model_options.pop("epsilon", PretrainingOptions.epsilon)
+    if select and grid:
+
+        def latent_codes() -> tuple[Tensor, Tensor]:
+            # The rule judges pre-training on the latent codes of a seed-0 VAE.
+            vae = CategoricalVAE(
+                seq_len=seqs.shape[-1],
+                num_categories=int(task.num_categories),
+                dtype=Y.dtype,
+                **vae_init,
+            )
+            vae.fit(seqs, seed=0, **vae_fit)
+            return vae.encode(seqs).to(Y), Y
+
+        key = (task.name, "latent", tuple(seqs.shape), float(Y.sum()))
+        key = (*key, tuple(sorted(vae_options.items())))
+        epsilon = offline_epsilon(latent_codes, key=key, grid=grid, **model_options)
+    roma_latent = latent.LatentRoMA(
+        vae_options=vae_options,
+        model_options={**model_options, "epsilon": epsilon * scale},
+        ascent_options=asc,
+    )
+    with manual_seed(seed):
+        roma_latent.fit(seqs, Y, num_categories=int(task.num_categories), seed=seed)
+        candidates, _ = roma_latent.generate(n=n, seed=seed)
+    return candidates.to(task.X)
+
+
+def roma_no_adapt(
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
+) -> Tensor:
+    r"""Ablation: RoMA's robust pre-training, ascent without adaptation.
+
+    Args:
+        task: The offline task.
+        n: The number of candidates.
+        seed: The run's seed.
+        smoke: Use a tiny budget.
+        **options: As for :func:`roma` (``adaptation`` is fixed to ``"none"``).
+
+    Returns:
+        ``n x d`` candidates.
+    """
+    return roma(task, n=n, seed=seed, smoke=smoke, **{**options, "adaptation": "none"})
+
+
+def roma_smoothing_only(
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
+) -> Tensor:
+    r"""Ablation: Gaussian input smoothing only (``epsilon = 0``), no adaptation.
+
+    Args:
+        task: The offline task.
+        n: The number of candidates.
+        seed: The run's seed.
+        smoke: Use a tiny budget.
+        **options: As for :func:`roma` (``epsilon`` is 0, ``adaptation`` is
+            ``"none"``, and the offline rule is off).
+
+    Returns:
+        ``n x d`` candidates.
+    """
+    options = {**options, "epsilon": 0.0, "adaptation": "none"}
+    options["select_epsilon"] = False
+    return roma(task, n=n, seed=seed, smoke=smoke, **options)

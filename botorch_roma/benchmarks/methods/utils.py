@@ -1,0 +1,350 @@
+r"""Shared pieces of the benchmark methods.
+
+- :class:`ContinuousView`: the continuous design space a method optimizes over.
+  Continuous tasks are their own view. Discrete tasks are mapped through a
+  *relaxation*: the design-baselines logit relaxation ships here (soft one-hot
+  probabilities turned into ``V - 1`` logits per position, decoded by argmax),
+  and further relaxations (e.g. the VAE latent space that RoMA uses on discrete
+  tasks [Yu2021roma]_) plug in with :func:`register_relaxation`.
+- z-score standardization, top-k starting designs, stratified subsampling.
+- A small MLP proxy trained with the squared error, as in design-baselines.
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+.. [Trabucco2022designbench]
+    B. Trabucco, X. Geng, A. Kumar, S. Levine. Design-Bench: Benchmarks for
+    Data-Driven Offline Model-Based Optimization. ICML 2022.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from botorch.exceptions.errors import UnsupportedError
+from torch import Tensor, nn
+
+from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.exceptions import RoMAInputError
+
+__all__ = [
+    "RELAXATIONS",
+    "ContinuousView",
+    "Standardizer",
+    "build_mlp",
+    "continuous_view",
+    "get_relaxation",
+    "logit_relaxation",
+    "pad_to",
+    "register_relaxation",
+    "stratified_subsample",
+    "top_k_indices",
+    "train_mse_proxy",
+]
+
+
+@dataclass
+class ContinuousView:
+    r"""A continuous design space for a task.
+
+    Attributes:
+        X: ``n x p`` continuous training inputs.
+        Y: ``n x 1`` training scores.
+        bounds: ``2 x p`` bounds of the space, or ``None`` if unbounded.
+        decode: Maps ``m x p`` points of this space to ``m x d`` task designs
+            (clamped to the task's bounds, or category ids for discrete tasks).
+    """
+
+    X: Tensor
+    Y: Tensor
+    bounds: Tensor | None
+    decode: Callable[[Tensor], Tensor]
+
+
+#: Relaxations of discrete tasks by name:
+#: ``factory(task, seed, smoke) -> ContinuousView``.
+RELAXATIONS: dict[str, Callable[..., ContinuousView]] = {}
+
+
+def register_relaxation(
+    name: str, factory: Callable[..., ContinuousView], replace: bool = False
+) -> None:
+    r"""Register a relaxation of discrete tasks into a continuous space.
+
+    Args:
+        name: The relaxation's name (the RoMA entries use ``"latent"``).
+        factory: ``factory(task, seed, smoke) -> ContinuousView``.
+        replace: Allow replacing an existing relaxation of the same name.
+    """
+    if name in RELAXATIONS and not replace:
+        raise RoMAInputError(
+            f"A relaxation named {name!r} is already registered; pass replace=True."
+        )
+    RELAXATIONS[name] = factory
+
+
+def get_relaxation(name: str) -> Callable[..., ContinuousView]:
+    r"""Look up a registered relaxation, raising ``UnsupportedError`` if absent."""
+    if name not in RELAXATIONS:
+        raise UnsupportedError(
+            f"No relaxation named {name!r} is registered for discrete tasks "
+            f"(registered: {sorted(RELAXATIONS)}). Register one with "
+            "botorch_roma.benchmarks.methods.register_relaxation, or use a "
+            "method that supports discrete tasks."
+        )
+    return RELAXATIONS[name]
+
+
+def logit_relaxation(
+    task: OfflineTask,
+    seed: int = 0,
+    smoke: bool = False,
+    soft_interpolation: float = 0.6,
+) -> ContinuousView:
+    r"""Design-Bench's logit relaxation of a discrete task.
+
+    Each category id becomes the soft one-hot vector
+    ``soft_interpolation * onehot + (1 - soft_interpolation) / V``, whose log
+    probabilities relative to category 0 give ``V - 1`` logits per position.
+    Decoding appends the zero logit of category 0 and takes the argmax.
+
+    Args:
+        task: A discrete task with ``n x L`` category ids.
+        seed: Unused (the relaxation is deterministic).
+        smoke: Unused.
+        soft_interpolation: The weight of the one-hot vector.
+
+    Returns:
+        A :class:`ContinuousView` with ``p = L * (V - 1)`` dimensions and bounds
+        spanning the data's logit range.
+    """
+    if not task.is_discrete:
+        raise RoMAInputError(f"Task {task.name!r} is continuous; no relaxation needed.")
+    V, L = int(task.num_categories), task.dim
+    dtype = torch.double if not task.Y.is_floating_point() else task.Y.dtype
+    onehot = torch.nn.functional.one_hot(task.X.long(), V).to(dtype)
+    probs = soft_interpolation * onehot + (1.0 - soft_interpolation) / V
+    logits = probs.log()
+    logits = (logits[..., 1:] - logits[..., :1]).reshape(task.X.shape[0], -1)
+    hi = math.log(soft_interpolation + (1.0 - soft_interpolation) / V)
+    lo = math.log((1.0 - soft_interpolation) / V)
+    span = hi - lo
+    bounds = torch.tensor([[-span], [span]], dtype=dtype, device=task.X.device)
+    bounds = bounds.expand(2, logits.shape[-1])
+
+    def decode(Z: Tensor) -> Tensor:
+        Z = Z.reshape(Z.shape[0], L, V - 1)
+        Z = torch.cat([torch.zeros_like(Z[..., :1]), Z], dim=-1)
+        return Z.argmax(dim=-1).to(task.X)
+
+    return ContinuousView(X=logits, Y=task.Y.to(dtype), bounds=bounds, decode=decode)
+
+
+# Registered on import: the built-in relaxation used by the baselines.
+register_relaxation("logits", logit_relaxation)
+
+
+def continuous_view(
+    task: OfflineTask, relaxation: str = "logits", seed: int = 0, smoke: bool = False
+) -> ContinuousView:
+    r"""The continuous space a gradient- or GP-based method works in.
+
+    Args:
+        task: The task.
+        relaxation: For discrete tasks, the name of the relaxation to use.
+        seed: Seed passed to learned relaxations.
+        smoke: Whether to use a tiny budget (passed to learned relaxations).
+
+    Returns:
+        The task itself (with clamping decode) for continuous tasks, else the
+        relaxation's view.
+    """
+    if task.is_discrete:
+        return get_relaxation(relaxation)(task, seed=seed, smoke=smoke)
+    bounds = task.bounds
+
+    def decode(Z: Tensor) -> Tensor:
+        Z = Z.to(task.X)
+        if bounds is None:
+            return Z
+        b = bounds.to(Z)
+        return torch.minimum(torch.maximum(Z, b[0]), b[1])
+
+    return ContinuousView(X=task.X, Y=task.Y, bounds=bounds, decode=decode)
+
+
+@dataclass
+class Standardizer:
+    r"""Per-dimension z-scoring with the standard deviation clipped away from 0.
+
+    Attributes:
+        mean: ``1 x p`` means.
+        std: ``1 x p`` standard deviations.
+    """
+
+    mean: Tensor
+    std: Tensor
+
+    @classmethod
+    def fit(cls, X: Tensor, min_std: float = 1e-6) -> Standardizer:
+        r"""Fit to an ``n x p`` tensor (``n x 1`` for scores)."""
+        mean = X.mean(dim=0, keepdim=True)
+        std = X.std(dim=0, keepdim=True) if X.shape[0] > 1 else torch.ones_like(mean)
+        return cls(mean=mean, std=std.clamp_min(min_std))
+
+    def transform(self, X: Tensor) -> Tensor:
+        r"""Map to z-scores."""
+        return (X - self.mean) / self.std
+
+    def untransform(self, Z: Tensor) -> Tensor:
+        r"""Map z-scores back."""
+        return Z * self.std + self.mean
+
+
+def top_k_indices(Y: Tensor, k: int) -> Tensor:
+    r"""Indices of the ``k`` highest scores (best first).
+
+    Args:
+        Y: ``n x 1`` (or ``n``) scores.
+        k: How many; capped at ``n``.
+
+    Returns:
+        A ``min(k, n)`` index tensor.
+    """
+    y = Y.reshape(-1)
+    y = torch.where(torch.isnan(y), torch.full_like(y, -math.inf), y)
+    return torch.topk(y, min(k, y.shape[0])).indices
+
+
+def pad_to(X: Tensor, n: int) -> Tensor:
+    r"""Repeat the rows of an ``m x d`` tensor cyclically to exactly ``n`` rows."""
+    if X.shape[0] == 0:
+        raise RoMAInputError("Cannot pad an empty set of candidates.")
+    if X.shape[0] >= n:
+        return X[:n]
+    reps = math.ceil(n / X.shape[0])
+    return X.repeat(reps, *([1] * (X.dim() - 1)))[:n]
+
+
+def stratified_subsample(
+    Y: Tensor, max_points: int, generator: torch.Generator | None = None
+) -> Tensor:
+    r"""Indices of at most ``max_points`` rows: the best half and a random rest.
+
+    Exact GPs scale cubically in the number of points, so large offline datasets
+    are subsampled: the top ``max_points // 2`` rows by score are kept (where an
+    acquisition function looks), and the rest is a uniform sample of the
+    remaining rows (for the global fit).
+
+    Args:
+        Y: ``n x 1`` scores.
+        max_points: The subsample size.
+        generator: Random generator for the uniform part.
+
+    Returns:
+        A sorted index tensor with ``min(n, max_points)`` entries.
+    """
+    n = Y.shape[0]
+    if n <= max_points:
+        return torch.arange(n)
+    top = top_k_indices(Y, max_points // 2)
+    mask = torch.ones(n, dtype=torch.bool)
+    mask[top] = False
+    rest = mask.nonzero().squeeze(-1)
+    perm = torch.randperm(rest.shape[0], generator=generator)
+    chosen = rest[perm[: max_points - top.shape[0]]]
+    return torch.cat([top, chosen]).sort().values
+
+
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "softplus": nn.Softplus,
+    "tanh": nn.Tanh,
+}
+
+
+def build_mlp(
+    in_features: int,
+    hidden_sizes: Sequence[int] = (256, 256),
+    activation: str = "leaky_relu",
+    dtype: torch.dtype = torch.double,
+    device: torch.device | str | None = None,
+) -> nn.Sequential:
+    r"""A plain MLP ``in_features -> hidden_sizes -> 1``.
+
+    Args:
+        in_features: The input dimension.
+        hidden_sizes: Widths of the hidden layers.
+        activation: One of ``relu``, ``leaky_relu``, ``softplus``, ``tanh``.
+        dtype: The weights' dtype.
+        device: The weights' device.
+
+    Returns:
+        An ``nn.Sequential`` mapping ``batch x in_features`` to ``batch x 1``.
+    """
+    if activation not in _ACTIVATIONS:
+        raise RoMAInputError(
+            f"Unknown activation {activation!r}; choose one of {sorted(_ACTIVATIONS)}."
+        )
+    layers: list[nn.Module] = []
+    sizes = [in_features, *hidden_sizes]
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), _ACTIVATIONS[activation]()]
+    layers.append(nn.Linear(sizes[-1], 1))
+    return nn.Sequential(*layers).to(dtype=dtype, device=device)
+
+
+def train_mse_proxy(
+    model: nn.Module,
+    X: Tensor,
+    Y: Tensor,
+    epochs: int,
+    lr: float = 1e-3,
+    batch_size: int = 128,
+    noise_std: float = 0.0,
+    grad_clip: float | None = None,
+    generator: torch.Generator | None = None,
+) -> list[float]:
+    r"""Train a proxy with the mean squared error (Adam, shuffled minibatches).
+
+    Args:
+        model: Maps ``batch x p`` to ``batch x 1``.
+        X: ``n x p`` standardized inputs.
+        Y: ``n x 1`` standardized scores.
+        epochs: Passes over the data.
+        lr: Adam's learning rate.
+        batch_size: Minibatch size.
+        noise_std: Gaussian input noise added to every minibatch.
+        grad_clip: Optional gradient-norm clipping.
+        generator: Random generator for shuffling and noise.
+
+    Returns:
+        The mean training loss of each epoch.
+    """
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = X.shape[0]
+    history = []
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=generator).to(X.device)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            idx = perm[start : start + batch_size]
+            xb, yb = X[idx], Y[idx]
+            if noise_std > 0:
+                noise = torch.randn(xb.shape, generator=generator, dtype=xb.dtype)
+                xb = xb + noise_std * noise.to(xb.device)
+            loss = (model(xb) - yb).square().mean()
+            optimizer.zero_grad()
+            loss.backward()
+            if grad_clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+            total += loss.item() * idx.shape[0]
+        history.append(total / n)
+    return history

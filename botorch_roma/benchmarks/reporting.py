@@ -1,0 +1,424 @@
+r"""Tables, CSV files and plots from benchmark results.
+
+- :func:`aggregate`: mean and standard deviation over seeds of the normalized
+  100th and 50th percentiles, per task and method.
+- :func:`markdown_table`: a paper-style table (methods x tasks, plus the
+  dataset's maximum and the average over tasks), with the entries within one
+  standard deviation of the best mean in bold, as in Tables 1-2 of
+  [Yu2021roma]_.
+- :func:`plot_percentile_curves`: the normalized score at every percentile of
+  the candidates, averaged over seeds, like the paper's Figure 3.
+- :func:`write_report`: all of the above into a directory, plus the raw CSV and
+  a ``run.json`` with the command, the hardware and the package versions.
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "aggregate",
+    "environment_info",
+    "markdown_table",
+    "percentile_curves",
+    "plot_percentile_curves",
+    "results_from_csv",
+    "results_to_csv",
+    "write_report",
+]
+
+
+def _ordered(values: pd.Series) -> list:
+    return list(dict.fromkeys(values.tolist()))
+
+
+def aggregate(results: pd.DataFrame) -> pd.DataFrame:
+    r"""Mean and standard deviation over seeds, per task and method.
+
+    Args:
+        results: Raw results, see
+            :data:`~botorch_roma.benchmarks.runner.RESULT_COLUMNS`.
+
+    Returns:
+        One row per (task, method) with ``p100_mean``, ``p100_std``,
+        ``p50_mean``, ``p50_std`` (over successful runs; sample std), ``n_ok``,
+        ``n_runs``, ``status`` (``ok``, ``unsupported``, ``error`` or
+        ``partial``), ``dataset_max`` and ``runtime_s`` (mean).
+    """
+    rows = []
+    for (task, method), group in results.groupby(["task", "method"], sort=False):
+        ok = group[group["status"] == "ok"]
+        statuses = set(group["status"])
+        if statuses == {"ok"}:
+            status = "ok"
+        elif len(ok) > 0:
+            status = "partial"
+        elif "unsupported" in statuses:
+            status = "unsupported"
+        else:
+            status = "error"
+        rows.append(
+            {
+                "task": task,
+                "method": method,
+                "p100_mean": ok["p100"].mean() if len(ok) else math.nan,
+                "p100_std": ok["p100"].std() if len(ok) > 1 else math.nan,
+                "p50_mean": ok["p50"].mean() if len(ok) else math.nan,
+                "p50_std": ok["p50"].std() if len(ok) > 1 else math.nan,
+                "n_ok": len(ok),
+                "n_runs": len(group),
+                "status": status,
+                "dataset_max": group["dataset_max"].max(),
+                "runtime_s": group["runtime_s"].mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _cell(mean: float, std: float, bold: bool, digits: int) -> str:
+    if math.isnan(mean):
+        return "—"
+    text = f"{mean:.{digits}f}"
+    if not math.isnan(std):
+        text += f" ± {std:.{digits}f}"
+    return f"**{text}**" if bold else text
+
+
+def markdown_table(
+    summary: pd.DataFrame, percentile: int = 100, digits: int = 3
+) -> str:
+    r"""A paper-style markdown table of one percentile.
+
+    Rows are methods, columns are tasks plus ``Avg.`` (the mean over tasks of
+    the method's mean normalized score, only when every task has a result). The
+    first row is the dataset's normalized maximum. Entries within one standard
+    deviation (that of the best entry) of the best mean of their column are
+    bold; unsupported runs show
+    ``n/a`` and failed runs ``error``.
+
+    Args:
+        summary: The output of :func:`aggregate`.
+        percentile: ``100`` or ``50``.
+        digits: Decimal places.
+
+    Returns:
+        The markdown table.
+    """
+    if percentile not in (100, 50):
+        raise ValueError(f"percentile must be 100 or 50, got {percentile}.")
+    key = f"p{percentile}"
+    tasks = _ordered(summary["task"])
+    methods = _ordered(summary["method"])
+    by = {(r.task, r.method): r for r in summary.itertuples(index=False)}
+    threshold = {}
+    for task in tasks:
+        rows = [by[(task, m)] for m in methods if (task, m) in by]
+        rows = [r for r in rows if not math.isnan(getattr(r, f"{key}_mean"))]
+        if not rows:
+            threshold[task] = math.nan
+            continue
+        top = max(rows, key=lambda r: getattr(r, f"{key}_mean"))
+        top_std = getattr(top, f"{key}_std")
+        threshold[task] = getattr(top, f"{key}_mean") - (
+            0.0 if math.isnan(top_std) else top_std
+        )
+    header = "| Method | " + " | ".join(tasks) + " | Avg. |"
+    lines = [header, "|" + "---|" * (len(tasks) + 2)]
+    dmax = []
+    for task in tasks:
+        values = [by[(task, m)].dataset_max for m in methods if (task, m) in by]
+        dmax.append(max(values) if values else math.nan)
+    avg = np.mean(dmax) if dmax and not any(math.isnan(v) for v in dmax) else math.nan
+    cells = [_cell(v, math.nan, False, digits) for v in dmax]
+    lines.append(
+        "| Dataset max | "
+        + " | ".join(cells)
+        + f" | {_cell(avg, math.nan, False, digits)} |"
+    )
+    for method in methods:
+        cells, means = [], []
+        for task in tasks:
+            row = by.get((task, method))
+            if row is None:
+                cells.append("—")
+                means.append(math.nan)
+                continue
+            mean, std = getattr(row, f"{key}_mean"), getattr(row, f"{key}_std")
+            means.append(mean)
+            if row.status == "unsupported":
+                cells.append("n/a")
+            elif math.isnan(mean):
+                cells.append("error")
+            else:
+                cells.append(_cell(mean, std, mean >= threshold[task], digits))
+        avg = np.mean(means) if not any(math.isnan(m) for m in means) else math.nan
+        lines.append(
+            f"| {method} | "
+            + " | ".join(cells)
+            + f" | {_cell(avg, math.nan, False, digits)} |"
+        )
+    return "\n".join(lines)
+
+
+def percentile_curves(results: pd.DataFrame, grid: int = 101) -> pd.DataFrame:
+    r"""Normalized score at each percentile, mean and std over seeds.
+
+    Args:
+        results: Raw results with a ``scores`` column (lists of sorted scores).
+        grid: The number of percentiles from 0 to 100.
+
+    Returns:
+        Long format: ``task``, ``method``, ``percentile``, ``mean``, ``std``.
+    """
+    q = np.linspace(0.0, 100.0, grid)
+    rows = []
+    ok = results[results["status"] == "ok"]
+    for (task, method), group in ok.groupby(["task", "method"], sort=False):
+        curves = []
+        for scores in group["scores"]:
+            values = np.asarray(scores, dtype=float)
+            values = values[~np.isnan(values)]
+            if values.size:
+                curves.append(np.percentile(values, q))
+        if not curves:
+            continue
+        curves = np.stack(curves)
+        std = curves.std(0, ddof=1) if len(curves) > 1 else np.zeros(grid)
+        for p, m, s in zip(q, curves.mean(0), std):
+            rows.append(
+                {"task": task, "method": method, "percentile": p, "mean": m, "std": s}
+            )
+    return pd.DataFrame(rows, columns=["task", "method", "percentile", "mean", "std"])
+
+
+def plot_percentile_curves(
+    results: pd.DataFrame, path: str | os.PathLike, tasks: Sequence[str] | None = None
+) -> Path:
+    r"""Plot percentile curves (one panel per task), like the paper's Figure 3.
+
+    Args:
+        results: Raw results.
+        path: Where to write the PNG.
+        tasks: Tasks to plot (default: all, in order of appearance).
+
+    Returns:
+        The written path.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = percentile_curves(results)
+    tasks = list(tasks) if tasks is not None else _ordered(results["task"])
+    methods = _ordered(results["method"])
+    colors = {m: plt.cm.tab10(i % 10) for i, m in enumerate(methods)}
+    ncols = min(3, max(1, len(tasks)))
+    nrows = math.ceil(len(tasks) / ncols) if tasks else 1
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(5 * ncols, 3.8 * nrows), squeeze=False
+    )
+    for ax, task in zip(axes.flat, tasks):
+        sub = curves[curves["task"] == task]
+        for method in methods:
+            line = sub[sub["method"] == method]
+            if line.empty:
+                continue
+            ax.plot(
+                line["percentile"], line["mean"], label=method, color=colors[method]
+            )
+            ax.fill_between(
+                line["percentile"],
+                line["mean"] - line["std"],
+                line["mean"] + line["std"],
+                color=colors[method],
+                alpha=0.15,
+            )
+        dmax = results.loc[results["task"] == task, "dataset_max"].max()
+        if not math.isnan(dmax):
+            ax.axhline(dmax, color="k", linestyle=":", label="dataset max")
+        ax.set_title(task)
+        ax.set_xlabel("percentile of the candidates")
+        ax.set_ylabel("normalized score")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(tasks) :]:
+        ax.axis("off")
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="lower center", ncol=min(5, len(labels)))
+    fig.tight_layout(rect=(0, 0.08 + 0.02 * (len(labels) > 5), 1, 1))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def results_to_csv(results: pd.DataFrame, path: str | os.PathLike) -> Path:
+    r"""Write raw results to CSV (the ``scores`` lists as JSON strings)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = results.copy()
+    out["scores"] = out["scores"].map(lambda s: json.dumps([float(v) for v in s]))
+    out.to_csv(path, index=False)
+    return path
+
+
+def results_from_csv(path: str | os.PathLike) -> pd.DataFrame:
+    r"""Read raw results written by :func:`results_to_csv`."""
+    df = pd.read_csv(path, keep_default_na=False, na_values=["", "nan", "NaN"])
+    df["scores"] = df["scores"].map(json.loads)
+    df["message"] = df["message"].fillna("").astype(str)
+    return df
+
+
+def environment_info() -> dict[str, Any]:
+    r"""The hardware and package versions, for reproducibility."""
+    import botorch
+    import gpytorch
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "botorch": botorch.__version__,
+        "gpytorch": gpytorch.__version__,
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+
+
+def write_report(
+    results: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    command: str | None = None,
+    settings: dict[str, Any] | None = None,
+    title: str = "Benchmark results",
+) -> dict[str, Path]:
+    r"""Write the raw CSV, the summary CSV, the markdown tables, plots and metadata.
+
+    Args:
+        results: Raw results.
+        out_dir: The output directory (created if needed).
+        command: The command line that produced the results.
+        settings: Further settings to record (tasks, methods, seeds, ...).
+        title: The markdown file's title.
+
+    Returns:
+        The written paths by kind: ``raw``, ``summary``, ``table``, ``plot``,
+        ``run``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = aggregate(results)
+    paths = {
+        "raw": results_to_csv(results, out / "raw_results.csv"),
+        "summary": out / "summary.csv",
+        "table": out / "results.md",
+        "plot": out / "percentiles.png",
+        "run": out / "run.json",
+    }
+    summary.to_csv(paths["summary"], index=False)
+    env = environment_info()
+    seeds = sorted(set(results["seed"].tolist()))
+    lines = [
+        f"# {title}",
+        "",
+        f"Normalized scores `(y - y_min) / (y_max - y_min)` over the full dataset; "
+        f"mean ± std over {len(seeds)} seed(s) {seeds}; "
+        f"{int(results['n'].max()) if len(results) else 0} candidates per run. "
+        "Bold: within one std (of the best entry) of the column's best mean.",
+        "",
+        "## 100th percentile",
+        "",
+        markdown_table(summary, 100),
+        "",
+        "## 50th percentile",
+        "",
+        markdown_table(summary, 50),
+        "",
+    ]
+    problems = results[results["status"] != "ok"]
+    if len(problems):
+        lines += ["## Runs without a score", ""]
+        for row in problems.itertuples(index=False):
+            message = str(row.message).splitlines()[0][:200] if row.message else ""
+            lines.append(
+                f"- {row.task} / {row.method} / seed {row.seed}: {row.status}: "
+                f"{message}"
+            )
+        lines.append("")
+    warned = results[(results["status"] == "ok") & (results["message"] != "")]
+    if len(warned):
+        lines += ["## Warnings", ""]
+        for row in warned.itertuples(index=False):
+            lines.append(
+                f"- {row.task} / {row.method} / seed {row.seed}: {row.message}"
+            )
+        lines.append("")
+    lines += [
+        "## How these were produced",
+        "",
+        f"- Command: `{command}`" if command else "- Command: (not recorded)",
+        f"- Hardware: {env['cpu']} ({env['cpu_count']} logical CPUs), "
+        f"GPU: {env['cuda'] or 'none'}",
+        f"- Versions: python {env['python']}, torch {env['torch']}, "
+        f"botorch {env['botorch']}, gpytorch {env['gpytorch']}",
+        "- Mean runtime per run (s): "
+        + ", ".join(
+            f"{m}: {summary.loc[summary['method'] == m, 'runtime_s'].mean():.1f}"
+            for m in _ordered(summary["method"])
+        ),
+        "",
+    ]
+    paths["table"].write_text("\n".join(lines), encoding="utf-8")
+    if (results["status"] == "ok").any():
+        plot_percentile_curves(results, paths["plot"])
+        for task in _ordered(results["task"]):
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in task)
+            key = f"plot_{safe}"
+            paths[key] = plot_percentile_curves(
+                results, out / f"percentiles_{safe}.png", tasks=[task]
+            )
+    else:
+        paths.pop("plot")
+    run = {
+        "command": command,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "environment": env,
+        "settings": settings or {},
+    }
+    paths["run"].write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
+    return paths

@@ -1,0 +1,96 @@
+r"""Every benchmark method returns valid candidates on tiny tasks.
+
+Covers botorch_roma/benchmarks/methods/{dataset,gradient_ascent,coms,bayesopt,
+roma}.py through the registry.
+"""
+
+import pytest
+import torch
+from botorch.exceptions.errors import UnsupportedError
+
+from botorch_roma.benchmarks.methods import (
+    METHODS,
+    RELAXATIONS,
+    get_method,
+    register_relaxation,
+)
+from botorch_roma.benchmarks.methods.roma import roma_handles_discrete
+from botorch_roma.benchmarks.methods.utils import logit_relaxation
+from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
+
+BUILTIN = [
+    "roma",
+    "roma-no-adapt",
+    "roma-smoothing-only",
+    "grad-ascent",
+    "coms",
+    "bo-qei",
+    "gp-qlogei",
+    "dataset-top128",
+]
+N = 6
+
+
+@pytest.mark.parametrize("dtype", [torch.float, torch.double])
+@pytest.mark.parametrize("name", BUILTIN)
+def test_continuous_candidates_valid_and_reproducible(name, dtype):
+    task = tiny_continuous_task(dtype)
+    X_before = task.X.clone()
+    method = get_method(name)
+    X = method(task, n=N, seed=1, smoke=True)
+    assert X.shape == (N, task.dim)
+    assert X.dtype == dtype
+    assert torch.isfinite(X).all()
+    assert (X >= task.bounds[0]).all() and (X <= task.bounds[1]).all()
+    assert torch.equal(task.X, X_before)  # the task is never mutated
+    X_again = method(task, n=N, seed=1, smoke=True)
+    assert torch.allclose(X, X_again)
+    assert torch.isfinite(task.evaluate(X)).all()
+
+
+@pytest.mark.parametrize("name", ["grad-ascent", "coms", "bo-qei", "gp-qlogei"])
+def test_discrete_baselines(name):
+    task = tiny_discrete_task()
+    X = METHODS[name](task, n=N, seed=0, smoke=True)
+    assert X.shape == (N, task.dim)
+    assert X.dtype == torch.long
+    assert ((X >= 0) & (X < task.num_categories)).all()
+
+
+def test_dataset_top_k_pads_and_handles_discrete():
+    task = tiny_discrete_task(n=4)
+    X = METHODS["dataset-top128"](task, n=10, seed=0)
+    assert X.shape == (10, task.dim)
+    best = task.X[task.Y.squeeze(-1).argmax()]
+    assert torch.equal(X[0], best)
+
+
+def test_roma_discrete_routes():
+    task = tiny_discrete_task()
+    for name in ["roma", "roma-no-adapt", "roma-smoothing-only"]:
+        with pytest.raises(UnsupportedError, match="relaxation"):
+            METHODS[name](task, n=N, seed=0, smoke=True, relaxation="missing")
+    if roma_handles_discrete():
+        # The package's VAE latent route (botorch_roma.latent).
+        X = METHODS["roma"](task, n=N, seed=0, smoke=True)
+        assert X.shape == (N, task.dim) and X.dtype == torch.long
+        assert ((X >= 0) & (X < task.num_categories)).all()
+    # A registered relaxation under the requested name takes precedence.
+    register_relaxation("test-logits", logit_relaxation)
+    try:
+        X = METHODS["roma"](task, n=N, seed=0, smoke=True, relaxation="test-logits")
+        assert X.shape == (N, task.dim) and X.dtype == torch.long
+    finally:
+        RELAXATIONS.pop("test-logits")
+
+
+def test_roma_options():
+    task = tiny_continuous_task()
+    X = METHODS["roma"](
+        task, n=N, seed=0, smoke=True, select_epsilon=False, epsilon=1e-3, alpha=0.1
+    )
+    assert X.shape == (N, task.dim)
+    with pytest.raises(ValueError, match="Unknown RoMA option"):
+        METHODS["roma"](task, n=N, seed=0, smoke=True, no_such_option=1)
+    with pytest.raises(ValueError, match="epsilon_scale"):
+        METHODS["roma"](task, n=N, seed=0, smoke=True, epsilon_scale=-1.0)

@@ -1,0 +1,72 @@
+r"""Tests for botorch_roma/benchmarks/methods/utils.py."""
+
+import pytest
+import torch
+from botorch.exceptions.errors import UnsupportedError
+
+from botorch_roma.benchmarks.methods.utils import (
+    Standardizer,
+    build_mlp,
+    continuous_view,
+    get_relaxation,
+    logit_relaxation,
+    pad_to,
+    stratified_subsample,
+    top_k_indices,
+    train_mse_proxy,
+)
+from botorch_roma.exceptions import RoMAInputError
+from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
+
+
+def test_logit_relaxation_roundtrip():
+    task = tiny_discrete_task()
+    view = logit_relaxation(task)
+    L, V = task.dim, task.num_categories
+    assert view.X.shape == (task.X.shape[0], L * (V - 1))
+    assert torch.equal(view.decode(view.X), task.X)
+    assert (view.X >= view.bounds[0]).all() and (view.X <= view.bounds[1]).all()
+    with pytest.raises(RoMAInputError, match="continuous"):
+        logit_relaxation(tiny_continuous_task())
+
+
+def test_continuous_view_clamps_and_unknown_relaxation():
+    task = tiny_continuous_task()
+    view = continuous_view(task)
+    assert view.X is task.X
+    far = task.bounds[1] + 10.0
+    assert torch.equal(view.decode(far.unsqueeze(0)), task.bounds[1:])
+    with pytest.raises(UnsupportedError, match="register_relaxation"):
+        get_relaxation("no-such-relaxation")
+    with pytest.raises(UnsupportedError):
+        continuous_view(tiny_discrete_task(), relaxation="no-such-relaxation")
+
+
+@pytest.mark.parametrize("dtype", [torch.float, torch.double])
+def test_standardizer_and_selection(dtype):
+    X = torch.randn(20, 3, dtype=dtype) * 5 + 2
+    X[:, 1] = 1.0  # constant column: std clipped, no NaN
+    tf = Standardizer.fit(X)
+    Z = tf.transform(X)
+    assert torch.isfinite(Z).all()
+    assert torch.allclose(tf.untransform(Z), X, atol=1e-4)
+    Y = torch.arange(20, dtype=dtype).unsqueeze(-1)
+    assert top_k_indices(Y, 3).tolist() == [19, 18, 17]
+    assert top_k_indices(Y, 50).shape == (20,)
+    idx = stratified_subsample(Y, 8, torch.Generator().manual_seed(0))
+    assert idx.shape == (8,) and set(range(16, 20)) <= set(idx.tolist())
+    assert stratified_subsample(Y, 50).shape == (20,)
+    assert pad_to(X[:3], 7).shape == (7, 3)
+    assert torch.equal(pad_to(X, 5), X[:5])
+
+
+@pytest.mark.parametrize("dtype", [torch.float, torch.double])
+def test_train_mse_proxy_decreases_loss(dtype):
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(64, 2, generator=gen, dtype=dtype)
+    Y = X.sum(-1, keepdim=True)
+    model = build_mlp(2, (16,), dtype=dtype)
+    history = train_mse_proxy(model, X, Y, epochs=30, lr=1e-2, generator=gen)
+    assert history[-1] < 0.5 * history[0]
+    with pytest.raises(RoMAInputError, match="activation"):
+        build_mlp(2, (4,), activation="nope")
