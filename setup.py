@@ -24,7 +24,7 @@ EXTRAS = {
     "benchmarks": [
         "matplotlib>=3.7",
         "gymnasium[mujoco]>=1.0",
-        "pytorch-holo>=0.2",
+        "pytorch-holo>=0.0.5",
         "dask[distributed]>=2024.1",
         "cloudpickle>=2",
     ],
