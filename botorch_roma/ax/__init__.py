@@ -14,6 +14,11 @@ Typical use, with a table ``df`` of evaluated designs::
     attach_offline_data(client, df)
     trial = generate_batch(client, n=128)
 
+For sequence designs (choice parameters over the same values), pass
+``latent=True`` (or VAE options) to :func:`roma_generation_strategy` to run
+RoMA in the latent space of a categorical VAE (see
+:mod:`botorch_roma.ax.latent`); every generated arm holds valid choices.
+
 Ax's modular BoTorch classes are alpha, so this subpackage is kept thin and
 Ax is pinned to ``ax-platform>=1.3,<1.4``. ``AxClient`` works too, but it is
 deprecated in Ax 1.3 and removed in Ax 1.4.
@@ -31,6 +36,7 @@ References:
 from ax.generators.torch.botorch_modular.surrogate import submodel_input_constructor
 from ax.generators.torch.botorch_modular.utils import fit_botorch_model
 from ax.storage.botorch_modular_registry import register_acquisition, register_model
+from ax.storage.transform_registry import register_transform
 
 from botorch_roma.ax.acquisition import RoMAAcquisition, negate_roma_model
 from botorch_roma.ax.data import attach_offline_data, validate_offline_data
@@ -38,6 +44,15 @@ from botorch_roma.ax.generation import (
     RoMAGenerationStep,
     generate_batch,
     roma_generation_strategy,
+)
+from botorch_roma.ax.latent import (
+    LATENT_TRANSFORMS,
+    LatentOptions,
+    LatentRoMAModel,
+    SequenceToIds,
+    fit_latent_model,
+    latent_model_config,
+    latent_model_inputs,
 )
 from botorch_roma.ax.surrogate import (
     ROMA_TRANSFORMS,
@@ -61,13 +76,29 @@ submodel_input_constructor.register(RoMAModel)(roma_model_inputs)
 register_model(RoMAModel)
 register_acquisition(RoMAAcquisition)
 
+# Registration (on import), the latent route for sequence designs: Ax's
+# Surrogate builds and fits LatentRoMAModel through the same two dispatchers,
+# and Ax's JSON storage encodes the model class and the SequenceToIds transform
+# by registered name.
+fit_botorch_model.register(LatentRoMAModel)(fit_latent_model)
+submodel_input_constructor.register(LatentRoMAModel)(latent_model_inputs)
+register_model(LatentRoMAModel)
+register_transform(SequenceToIds)
+
 __all__ = [
+    "LATENT_TRANSFORMS",
+    "LatentOptions",
+    "LatentRoMAModel",
     "ROMA_TRANSFORMS",
     "RoMAAcquisition",
     "RoMAGenerationStep",
+    "SequenceToIds",
     "attach_offline_data",
+    "fit_latent_model",
     "fit_roma_model",
     "generate_batch",
+    "latent_model_config",
+    "latent_model_inputs",
     "negate_roma_model",
     "roma_generation_strategy",
     "roma_model_config",

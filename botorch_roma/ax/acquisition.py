@@ -34,6 +34,13 @@ Options (``acquisition_options`` in Ax's generator kwargs) are the ascent
 options of :class:`~botorch_roma.generation.gen.AscentOptions` plus ``seed``,
 ``progress`` and ``timeout_sec``.
 
+**Latent route.** With a :class:`~botorch_roma.ax.latent.LatentRoMAModel`
+surrogate (``RoMAGenerationStep(latent=...)``, which also sets the option
+``latent=True``), the steps above are replaced by
+:meth:`~botorch_roma.latent.roma.LatentRoMA.generate` on sequences of category
+ids, excluding the training data and the pending arms; see
+:mod:`botorch_roma.ax.latent`.
+
 References:
 
 .. [Yu2021roma]
@@ -66,18 +73,20 @@ from botorch.optim.parameter_constraints import (
 )
 from torch import Tensor
 
+from botorch_roma.ax.latent import LatentRoMAModel
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation import (
     AscentOptions,
     gen_candidates_roma,
     select_starting_designs,
 )
+from botorch_roma.latent import DEFAULT_LATENT_ASCENT_OPTIONS
 from botorch_roma.models import RoMAModel
 
 __all__ = ["GEN_OPTION_NAMES", "RoMAAcquisition", "negate_roma_model"]
 
 #: Options of :class:`RoMAAcquisition` besides the ascent options.
-GEN_OPTION_NAMES = ("progress", "seed", "timeout_sec")
+GEN_OPTION_NAMES = ("latent", "progress", "seed", "timeout_sec")
 
 # Candidates closer than this (max-norm, in Ax's transformed space) are equal.
 _DISTINCT_TOL = 1e-8
@@ -237,6 +246,14 @@ class RoMAAcquisition(Acquisition):
             )
         if n < 1:
             raise RoMAInputError(f"n must be a positive number of designs, got {n}.")
+        if isinstance(self._model, LatentRoMAModel) or self.options.get("latent"):
+            return self._optimize_latent(
+                n,
+                search_space_digest,
+                inequality_constraints=inequality_constraints,
+                equality_constraints=equality_constraints,
+                fixed_features=fixed_features,
+            )
         ascent_options, gen_options = self._split_options()
         model = self._maximization_model()
         seed = gen_options.get("seed")
@@ -337,6 +354,78 @@ class RoMAAcquisition(Acquisition):
                 feature_names=search_space_digest.feature_names,
                 task_features=search_space_digest.task_features,
                 equality_constraints=equality_constraints,
+            )
+            values = self.acqf(candidates.unsqueeze(-2))
+        return candidates, values, torch.ones(n, dtype=candidates.dtype)
+
+    def _optimize_latent(
+        self,
+        n: int,
+        search_space_digest: SearchSpaceDigest,
+        inequality_constraints: Constraints = None,
+        equality_constraints: Constraints = None,
+        fixed_features: dict[int, float] | None = None,
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        r"""The latent route: ``n`` new, distinct sequences from latent RoMA.
+
+        See :mod:`botorch_roma.ax.latent`. The candidates are category ids
+        (``n x L``), which Ax's ``SequenceToIds`` transform maps back to the
+        parameters' values.
+        """
+        model = self._model
+        if not isinstance(model, LatentRoMAModel):
+            raise UnsupportedError(
+                "The latent route needs a LatentRoMAModel surrogate, got "
+                f"{type(model).__name__}; build the step with "
+                "RoMAGenerationStep(latent=...) instead of setting the option by hand."
+            )
+        if inequality_constraints or equality_constraints or fixed_features:
+            raise UnsupportedError(
+                "The latent route generates whole sequences: parameter constraints "
+                "and fixed features (e.g. fixed_parameters in get_next_trials) are "
+                "not supported; drop them or use the continuous route."
+            )
+        if self._outcome_constraints is not None:
+            raise UnsupportedError(
+                "RoMA does not support outcome constraints; remove them from the "
+                "optimization config."
+            )
+        weights = self._objective_weights.reshape(-1)
+        if weights.numel() != 1 or weights[0] == 0:
+            raise UnsupportedError(
+                f"RoMA needs one objective, got objective weights {weights.tolist()}."
+            )
+        ascent_options, gen_options = self._split_options()
+        if gen_options.get("timeout_sec") is not None:
+            raise UnsupportedError(
+                "timeout_sec is not supported on the latent route; lower the ascent "
+                "steps instead."
+            )
+        # A shallow copy: the fitted VAE is shared, the options are not.
+        roma = copy.copy(model.latent)
+        if weights[0] < 0:
+            roma.model = negate_roma_model(roma.model)
+            roma.train_Y = -roma.train_Y
+        roma.ascent_options = {**DEFAULT_LATENT_ASCENT_OPTIONS, **ascent_options}
+        roma.exclude_training = True
+        pending = self._all_pending
+        exclude = None if pending is None else model._to_ids(pending)
+        seqs, _ = roma.generate(
+            n=n,
+            seed=gen_options.get("seed"),
+            exclude=exclude,
+            progress=bool(gen_options.get("progress", False)),
+        )
+        candidates = seqs.to(model.train_X)
+        with torch.no_grad():
+            validate_candidates(
+                candidates=candidates,
+                bounds=torch.tensor(search_space_digest.bounds).to(candidates).t(),
+                discrete_choices=search_space_digest.discrete_choices or None,
+                inequality_constraints=None,
+                feature_names=search_space_digest.feature_names,
+                task_features=search_space_digest.task_features,
+                equality_constraints=None,
             )
             values = self.acqf(candidates.unsqueeze(-2))
         return candidates, values, torch.ones(n, dtype=candidates.dtype)

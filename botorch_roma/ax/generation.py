@@ -13,6 +13,10 @@ before loading.
 the data already exists), and :func:`generate_batch` turns one call into one
 ``BatchTrial`` of ``n`` distinct designs.
 
+For sequence designs (many choice parameters over the same values),
+``RoMAGenerationStep(latent=True)`` runs RoMA in the latent space of a
+categorical VAE instead; see :mod:`botorch_roma.ax.latent`.
+
 References:
 
 .. [Yu2021roma]
@@ -40,6 +44,12 @@ from botorch.acquisition.analytic import PosteriorMean
 from botorch_roma.ax._arms import memoized_arm_signatures
 from botorch_roma.ax.acquisition import RoMAAcquisition
 from botorch_roma.ax.data import check_single_objective, experiment_of
+from botorch_roma.ax.latent import (
+    LATENT_TRANSFORMS,
+    LatentOptions,
+    latent_model_config,
+    latent_options,
+)
 from botorch_roma.ax.surrogate import ROMA_TRANSFORMS, roma_model_config
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation import AscentOptions
@@ -87,6 +97,7 @@ class RoMAGenerationStep(GenerationStep):
         progress: bool = False,
         timeout_sec: float | None = None,
         num_trials: int = -1,
+        latent: bool | dict[str, Any] | LatentOptions | None = None,
     ) -> GenerationNode:
         r"""Build the generation node.
 
@@ -105,12 +116,31 @@ class RoMAGenerationStep(GenerationStep):
             progress: Show progress bars for pre-training and ascent.
             timeout_sec: Stop each ascent after this many seconds.
             num_trials: How many trials the step may generate (-1: unlimited).
+            latent: Run RoMA in the latent space of a categorical VAE, for a
+                search space of choice parameters over the same values (a
+                sequence; fixed parameters are passed through): ``True``, or a
+                dict / :class:`~botorch_roma.ax.latent.LatentOptions` with
+                ``vae`` options and ``latent_samples``. ``pretraining`` and
+                ``ascent`` then configure the latent proxy and the latent
+                ascent (on top of the latent route's defaults). See
+                :mod:`botorch_roma.ax.latent`.
 
         Returns:
             A ``GenerationNode`` named ``"RoMA"``.
         """
         ascent_options = _as_dict(ascent, "ascent")
         AscentOptions.from_dict(ascent_options)  # fail fast on bad options
+        latent = latent_options(latent)
+        if latent is not None:
+            return _latent_step(
+                latent,
+                pretraining=_as_dict(pretraining, "pretraining"),
+                ascent_options=ascent_options,
+                seed=seed,
+                progress=progress,
+                timeout_sec=timeout_sec,
+                num_trials=num_trials,
+            )
         surrogate_spec = SurrogateSpec(
             model_configs=[
                 roma_model_config(
@@ -137,6 +167,46 @@ class RoMAGenerationStep(GenerationStep):
             },
             generator_name=ROMA_NODE_NAME,
         )
+
+
+def _latent_step(
+    latent: dict[str, Any],
+    pretraining: dict[str, Any],
+    ascent_options: dict[str, Any],
+    seed: int | None,
+    progress: bool,
+    timeout_sec: float | None,
+    num_trials: int,
+) -> GenerationNode:
+    r"""The generation node of the latent route (see :mod:`botorch_roma.ax.latent`)."""
+    if timeout_sec is not None:
+        raise RoMAInputError(
+            "timeout_sec is not supported with latent=...; lower the ascent steps "
+            "instead, or drop timeout_sec."
+        )
+    surrogate_spec = SurrogateSpec(
+        model_configs=[
+            latent_model_config(latent, pretraining, seed=seed, progress=progress)
+        ]
+    )
+    return GenerationStep(
+        generator=Generators.BOTORCH_MODULAR,
+        num_trials=num_trials,
+        generator_kwargs={
+            "surrogate_spec": surrogate_spec,
+            "acquisition_class": RoMAAcquisition,
+            "acquisition_options": {
+                **ascent_options,
+                "latent": True,
+                "seed": seed,
+                "progress": bool(progress),
+            },
+            "botorch_acqf_class": PosteriorMean,
+            "transforms": LATENT_TRANSFORMS,
+            "fit_tracking_metrics": False,
+        },
+        generator_name=ROMA_NODE_NAME,
+    )
 
 
 def roma_generation_strategy(**step_options: Any) -> GenerationStrategy:

@@ -358,6 +358,7 @@ class LatentRoMA:
         num_categories: int | None = None,
         callback: Callable[[int, Tensor, Tensor], None] | None = None,
         progress: bool = False,
+        exclude: Tensor | Sequence[Sequence[int]] | None = None,
     ) -> tuple[Tensor, Tensor]:
         r"""Run the adapted ascent in latent space and decode ``n`` sequences.
 
@@ -386,6 +387,9 @@ class LatentRoMA:
                 adapted predictions (see
                 :func:`~botorch_roma.generation.gen.gen_candidates_roma`).
             progress: Show a progress bar.
+            exclude: Optional ``m x L`` category ids that must not be returned
+                (e.g. designs already pending evaluation), on top of the
+                training data when ``exclude_training`` is set.
 
         Returns:
             A two-element tuple of the ``n x L`` ``torch.long`` sequences and
@@ -409,12 +413,15 @@ class LatentRoMA:
         n = int(n)
         train_rows, train_ranked = self._ranked_training_sequences()
         excluded = set(train_rows) if self.exclude_training else set()
+        if exclude is not None and len(exclude) > 0:
+            excluded |= set(_rows(as_sequences(exclude, num_categories=C, seq_len=L)))
         capacity = C**L - len(excluded) if L * math.log(C) < 60 else math.inf
         if n > capacity:
             raise RoMAInputError(
                 f"Asked for n={n} distinct sequences, but only {capacity} exist "
                 f"(C={C}, L={L}"
-                + (", excluding the training data" if excluded else "")
+                + (", excluding the training data" if self.exclude_training else "")
+                + (", excluding the given sequences" if exclude is not None else "")
                 + "); lower n."
             )
         generator = None
