@@ -12,7 +12,10 @@ authors' code: one Adam optimizer over all candidates, minimizing
 so the push fades as a candidate's prediction rises and reverses once it is
 ``r`` (``trust_radius``, in standardized outcome units) above its start: the
 step-size decay of the paper's Appendix B. Unlike the authors' code, the
-candidates are clamped to the bounds when bounds are given.
+candidates are clamped to the bounds when bounds are given, and the first
+consistency target is the pre-trained prediction ``f(x^0; theta)`` (the paper's
+``theta_{-1} = theta``) rather than the true label, which exists only for
+training designs; afterwards it is ``f(x^{t+1}; theta_t)`` as in both.
 
 :func:`gen_candidates_roma` is shaped like BoTorch's ``gen_candidates_torch``;
 :func:`optimize_roma` picks the starting designs and runs it.
