@@ -29,7 +29,15 @@ EXTRAS = {
         "cloudpickle>=2",
     ],
     "tutorials": ["matplotlib>=3.7", "nbclient>=0.10", "nbformat>=5.9", "ipykernel"],
-    "test": ["pytest>=7.4", "ruff>=0.5"],
+    # The test suite executes the tutorials (smoke mode), so it needs their deps.
+    "test": [
+        "pytest>=7.4",
+        "ruff>=0.5",
+        "matplotlib>=3.7",
+        "nbclient>=0.10",
+        "nbformat>=5.9",
+        "ipykernel",
+    ],
 }
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 
