@@ -188,6 +188,11 @@ class RoMAAcquisition(Acquisition):
                 " RoMA supports one objective and no outcome constraints (pass "
                 "fit_tracking_metrics=False to model tracking metrics not at all)."
             )
+        weights = self._single_objective_weights()
+        return model if weights[0] > 0 else negate_roma_model(model)
+
+    def _single_objective_weights(self) -> Tensor:
+        r"""The objective weights, after checking RoMA's one-objective setting."""
         if self._outcome_constraints is not None:
             raise UnsupportedError(
                 "RoMA does not support outcome constraints; remove them from the "
@@ -198,7 +203,7 @@ class RoMAAcquisition(Acquisition):
             raise UnsupportedError(
                 f"RoMA needs one objective, got objective weights {weights.tolist()}."
             )
-        return model if weights[0] > 0 else negate_roma_model(model)
+        return weights
 
     def optimize(
         self,
@@ -385,16 +390,7 @@ class RoMAAcquisition(Acquisition):
                 "and fixed features (e.g. fixed_parameters in get_next_trials) are "
                 "not supported; drop them or use the continuous route."
             )
-        if self._outcome_constraints is not None:
-            raise UnsupportedError(
-                "RoMA does not support outcome constraints; remove them from the "
-                "optimization config."
-            )
-        weights = self._objective_weights.reshape(-1)
-        if weights.numel() != 1 or weights[0] == 0:
-            raise UnsupportedError(
-                f"RoMA needs one objective, got objective weights {weights.tolist()}."
-            )
+        weights = self._single_objective_weights()
         ascent_options, gen_options = self._split_options()
         if gen_options.get("timeout_sec") is not None:
             raise UnsupportedError(
