@@ -17,6 +17,7 @@ from botorch_roma.benchmarks.methods import (
 )
 from botorch_roma.benchmarks.reporting import (
     aggregate,
+    combine_reports,
     markdown_table,
     plot_percentile_curves,
     write_report,
@@ -42,6 +43,7 @@ __all__ = [
     "MethodSpec",
     "OfflineTask",
     "aggregate",
+    "combine_reports",
     "describe_methods",
     "describe_tasks",
     "get_method",

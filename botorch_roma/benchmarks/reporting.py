@@ -33,8 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from botorch_roma.exceptions import RoMAInputError
+
 __all__ = [
     "aggregate",
+    "combine_reports",
     "environment_info",
     "markdown_table",
     "percentile_curves",
@@ -320,10 +323,18 @@ def environment_info() -> dict[str, Any]:
     }
 
 
+def _command_lines(command: str | Sequence[str] | None) -> list[str]:
+    if not command:
+        return ["- Command: (not recorded)"]
+    if isinstance(command, str):
+        return [f"- Command: `{command}`"]
+    return ["- Commands (one per combined part):", *(f"  - `{c}`" for c in command)]
+
+
 def write_report(
     results: pd.DataFrame,
     out_dir: str | os.PathLike,
-    command: str | None = None,
+    command: str | Sequence[str] | None = None,
     settings: dict[str, Any] | None = None,
     title: str = "Benchmark results",
 ) -> dict[str, Path]:
@@ -332,7 +343,8 @@ def write_report(
     Args:
         results: Raw results.
         out_dir: The output directory (created if needed).
-        command: The command line that produced the results.
+        command: The command line that produced the results, or a list of them
+            (for results combined from several runs).
         settings: Further settings to record (tasks, methods, seeds, ...).
         title: The markdown file's title.
 
@@ -391,7 +403,7 @@ def write_report(
     lines += [
         "## How these were produced",
         "",
-        f"- Command: `{command}`" if command else "- Command: (not recorded)",
+        *_command_lines(command),
         f"- Hardware: {env['cpu']} ({env['cpu_count']} logical CPUs), "
         f"GPU: {env['cuda'] or 'none'}",
         f"- Versions: python {env['python']}, torch {env['torch']}, "
@@ -422,3 +434,55 @@ def write_report(
     }
     paths["run"].write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
     return paths
+
+
+def combine_reports(
+    parts: Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    title: str = "Benchmark results",
+) -> dict[str, Path]:
+    r"""Combine result folders written by :func:`write_report` into one report.
+
+    A sweep too large for one sitting (or one machine) can run as several
+    ``botorch-roma benchmark`` calls, e.g. one per task or seed range, each with
+    its own ``--out`` folder. This concatenates their ``raw_results.csv`` files
+    and writes the usual report for the union, recording every part's command.
+
+    Args:
+        parts: Result folders, each with ``raw_results.csv`` and ``run.json``.
+        out_dir: The output directory of the combined report.
+        title: The markdown file's title.
+
+    Returns:
+        The written paths, as from :func:`write_report`.
+
+    Raises:
+        RoMAInputError: If a folder is not a result folder, or two parts hold a
+            run of the same (task, method, seed).
+    """
+    if len(parts) == 0:
+        raise RoMAInputError("Give at least one result folder to combine.")
+    frames, commands, settings = [], [], []
+    for part in map(Path, parts):
+        raw, run_file = part / "raw_results.csv", part / "run.json"
+        if not (raw.is_file() and run_file.is_file()):
+            raise RoMAInputError(
+                f"{part} is not a benchmark result folder: it needs raw_results.csv "
+                "and run.json (as written by `botorch-roma benchmark --out`)."
+            )
+        frames.append(results_from_csv(raw))
+        run = json.loads(run_file.read_text(encoding="utf-8"))
+        commands.append(run.get("command") or "(not recorded)")
+        settings.append({"part": str(part), **run.get("settings", {})})
+    results = pd.concat(frames, ignore_index=True)
+    key = ["task", "method", "seed"]
+    overlap = results[results.duplicated(key, keep=False)]
+    if len(overlap):
+        runs = sorted(set(map(tuple, overlap[key].values.tolist())))
+        raise RoMAInputError(
+            f"The parts overlap in (task, method, seed) runs {runs}; combine "
+            "folders with disjoint runs."
+        )
+    return write_report(
+        results, out_dir, command=commands, settings={"parts": settings}, title=title
+    )

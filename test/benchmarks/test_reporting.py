@@ -8,12 +8,14 @@ import pytest
 
 from botorch_roma.benchmarks.reporting import (
     aggregate,
+    combine_reports,
     markdown_table,
     percentile_curves,
     results_from_csv,
     write_report,
 )
 from botorch_roma.benchmarks.runner import RESULT_COLUMNS
+from botorch_roma.exceptions import RoMAInputError
 
 
 def _results():
@@ -88,3 +90,24 @@ def test_write_report(tmp_path):
     back = results_from_csv(paths["raw"])
     assert back["scores"].tolist()[0] == pytest.approx(results["scores"].tolist()[0])
     assert back["p100"].tolist()[:3] == pytest.approx(results["p100"].tolist()[:3])
+
+
+def test_combine_reports(tmp_path):
+    results = _results()
+    first = write_report(results[results.task == "t1"], tmp_path / "a", command="a")
+    write_report(results[results.task == "t2"], tmp_path / "b", command="b")
+    paths = combine_reports([tmp_path / "a", tmp_path / "b"], tmp_path / "all")
+    back = results_from_csv(paths["raw"])
+    assert len(back) == len(results)
+    assert sorted(set(back["task"])) == ["t1", "t2"]
+    text = paths["table"].read_text()
+    assert "| Method | t1 | t2 | Avg. |" in text
+    assert "  - `a`" in text and "  - `b`" in text
+    assert json.loads(paths["run"].read_text())["command"] == ["a", "b"]
+    # Overlapping parts and non-result folders get clear errors.
+    with pytest.raises(RoMAInputError, match="overlap"):
+        combine_reports([tmp_path / "a", tmp_path / "all"], tmp_path / "bad")
+    with pytest.raises(RoMAInputError, match="not a benchmark result folder"):
+        combine_reports([first["raw"].parent / "missing"], tmp_path / "bad")
+    with pytest.raises(RoMAInputError, match="at least one"):
+        combine_reports([], tmp_path / "bad")
