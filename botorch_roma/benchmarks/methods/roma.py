@@ -191,6 +191,18 @@ def roma(
     """
     if epsilon_scale < 0:
         raise RoMAInputError(f"epsilon_scale must be >= 0, got {epsilon_scale}.")
+    if (
+        select_epsilon
+        and (epsilon_grid is None or len(epsilon_grid))
+        and ("epsilon" in options)
+    ):
+        # The offline rule would silently overwrite it.
+        raise RoMAInputError(
+            f"epsilon={options['epsilon']} was given, but select_epsilon=True "
+            "chooses epsilon by the offline rule; pass select_epsilon=False (CLI: "
+            "--no-select-epsilon) to set it, or epsilon_grid to change the rule's "
+            "candidates."
+        )
     if smoke:
         # Tiny defaults; options given explicitly still win.
         options = {**SMOKE_OPTIONS, **options}

@@ -94,3 +94,6 @@ def test_roma_options():
         METHODS["roma"](task, n=N, seed=0, smoke=True, no_such_option=1)
     with pytest.raises(ValueError, match="epsilon_scale"):
         METHODS["roma"](task, n=N, seed=0, smoke=True, epsilon_scale=-1.0)
+    # An explicit epsilon would be overwritten by the offline rule: refuse it.
+    with pytest.raises(ValueError, match="no-select-epsilon"):
+        METHODS["roma"](task, n=N, seed=0, smoke=True, epsilon=1e-3)
