@@ -191,11 +191,9 @@ def roma(
     """
     if epsilon_scale < 0:
         raise RoMAInputError(f"epsilon_scale must be >= 0, got {epsilon_scale}.")
-    if (
-        select_epsilon
-        and (epsilon_grid is None or len(epsilon_grid))
-        and ("epsilon" in options)
-    ):
+    if epsilon_grid is None:
+        epsilon_grid = _SMOKE_GRID if smoke else EPSILON_GRID
+    if select_epsilon and epsilon_grid and "epsilon" in options:
         # The offline rule would silently overwrite it.
         raise RoMAInputError(
             f"epsilon={options['epsilon']} was given, but select_epsilon=True "
@@ -206,8 +204,6 @@ def roma(
     if smoke:
         # Tiny defaults; options given explicitly still win.
         options = {**SMOKE_OPTIONS, **options}
-    if epsilon_grid is None:
-        epsilon_grid = _SMOKE_GRID if smoke else EPSILON_GRID
     pre, asc = _split_options(options)
     if task.is_discrete and relaxation not in RELAXATIONS:
         if relaxation == DISCRETE_RELAXATION and _latent_module() is not None:
