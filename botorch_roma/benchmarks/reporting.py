@@ -293,6 +293,10 @@ def results_from_csv(path: str | os.PathLike) -> pd.DataFrame:
     df = pd.read_csv(path, keep_default_na=False, na_values=["", "nan", "NaN"])
     df["scores"] = df["scores"].map(json.loads)
     df["message"] = df["message"].fillna("").astype(str)
+    if "info" not in df.columns:
+        # Results written before runs recorded their chosen settings.
+        df.insert(df.columns.get_loc("scores"), "info", "{}")
+    df["info"] = df["info"].fillna("{}").replace("", "{}").astype(str)
     return df
 
 
@@ -329,6 +333,34 @@ def _command_lines(command: str | Sequence[str] | None) -> list[str]:
     if isinstance(command, str):
         return [f"- Command: `{command}`"]
     return ["- Commands (one per combined part):", *(f"  - `{c}`" for c in command)]
+
+
+def _info_lines(results: pd.DataFrame) -> list[str]:
+    r"""Markdown lines listing the settings runs recorded in ``info``."""
+    if "info" not in results.columns:
+        return []
+    recorded = results[results["info"].fillna("{}").astype(str) != "{}"]
+    if len(recorded) == 0:
+        return []
+    lines = ["## Settings chosen during the runs", ""]
+    groups = recorded.groupby(["task", "method", "info"], sort=False)["seed"]
+    for (task, method, info), seeds in groups:
+        values = json.loads(info)
+        text = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+        lines.append(f"- {task} / {method} (seeds {sorted(seeds.tolist())}): {text}")
+    missing = results[
+        results["method"].isin(recorded["method"]) & ~results.index.isin(recorded.index)
+    ]
+    if len(missing):
+        runs = sorted(
+            {f"{r.task} / {r.method} / seed {r.seed}" for r in missing.itertuples()}
+        )
+        lines.append(
+            f"- No record (run before settings were recorded, or failed): "
+            f"{'; '.join(runs)}"
+        )
+    lines.append("")
+    return lines
 
 
 def write_report(
@@ -400,6 +432,7 @@ def write_report(
                 f"- {row.task} / {row.method} / seed {row.seed}: {row.message}"
             )
         lines.append("")
+    lines += _info_lines(results)
     lines += [
         "## How these were produced",
         "",

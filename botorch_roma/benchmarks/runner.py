@@ -4,10 +4,13 @@ Every run asks a method for ``n`` (default 128) candidates, scores them with
 the task's true oracle and normalizes the scores with the FULL dataset's range,
 ``(y - y_min) / (y_max - y_min)``. Each run records the normalized 100th and
 50th percentiles and the full sorted scores (for percentile curves like the
-paper's Figure 3 [Yu2021roma]_). Runs go sequentially, in local processes
-(``workers > 1``) or on a Dask distributed cluster (``scheduler``); a failing
-run is recorded (``status="error"``) instead of stopping the sweep, and a
-method that does not support a task is recorded as ``status="unsupported"``.
+paper's Figure 3 [Yu2021roma]_), plus, as JSON in ``info``, the settings the
+method chose during the run (e.g. RoMA's offline-selected ``epsilon``; see
+:func:`~botorch_roma.benchmarks.methods.utils.record_run_info`). Runs go
+sequentially, in local processes (``workers > 1``) or on a Dask distributed
+cluster (``scheduler``); a failing run is recorded (``status="error"``)
+instead of stopping the sweep, and a method that does not support a task is
+recorded as ``status="unsupported"``.
 
 References:
 
@@ -37,6 +40,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from botorch_roma.benchmarks.methods import get_method
+from botorch_roma.benchmarks.methods.utils import collect_run_info
 from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
@@ -66,6 +70,7 @@ RESULT_COLUMNS = [
     "runtime_s",
     "message",
     "options",
+    "info",
     "scores",
 ]
 
@@ -308,6 +313,7 @@ def run_job(job: BenchmarkJob) -> dict[str, Any]:
         "runtime_s": 0.0,
         "message": "",
         "options": json.dumps(job.method.options, sort_keys=True, default=str),
+        "info": "{}",
         "scores": [],
     }
     start = time.perf_counter()
@@ -316,11 +322,12 @@ def run_job(job: BenchmarkJob) -> dict[str, Any]:
         record["dataset_max"] = task.normalize(task.Y.double().max()).item()
         method = get_method(job.method.method)
         torch.manual_seed(job.seed)
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, collect_run_info() as info:
             warnings.simplefilter("always")
             X = method(
                 task, n=job.n, seed=job.seed, smoke=job.smoke, **job.method.options
             )
+        record["info"] = json.dumps(info, sort_keys=True, default=str)
         # Keep this package's own warnings (e.g. the epsilon rule's fallback).
         own = [str(w.message) for w in caught if "botorch_roma" in str(w.filename)]
         record["message"] = "; ".join(dict.fromkeys(own))

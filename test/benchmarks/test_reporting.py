@@ -111,3 +111,28 @@ def test_combine_reports(tmp_path):
         combine_reports([first["raw"].parent / "missing"], tmp_path / "bad")
     with pytest.raises(RoMAInputError, match="at least one"):
         combine_reports([], tmp_path / "bad")
+
+
+def test_report_lists_recorded_settings(tmp_path):
+    results = _results()
+    results["info"] = "{}"
+    chosen = (results["method"] == "good") & (results["seed"] > 0)
+    results.loc[chosen, "info"] = '{"epsilon": 0.01, "epsilon_source": "offline rule"}'
+    paths = write_report(results, tmp_path / "a", command="a")
+    text = paths["table"].read_text()
+    assert "## Settings chosen during the runs" in text
+    assert (
+        "- t1 / good (seeds [1, 2]): epsilon=0.01, epsilon_source=offline rule" in text
+    )
+    assert "t1 / good / seed 0" in text.split("No record")[1]
+    # Results written before the ``info`` column existed still load and combine.
+    old = _results().drop(columns=["info"])
+    old["seed"] += 10
+    write_report(old, tmp_path / "old", command="old")
+    raw = tmp_path / "old" / "raw_results.csv"
+    assert "info" not in pd.read_csv(raw).columns
+    back = results_from_csv(raw)
+    assert list(back.columns) == RESULT_COLUMNS
+    assert (back["info"] == "{}").all()
+    combined = combine_reports([tmp_path / "a", tmp_path / "old"], tmp_path / "all")
+    assert len(results_from_csv(combined["raw"])) == 2 * len(results)

@@ -1,5 +1,6 @@
 r"""Tests for botorch_roma/benchmarks/runner.py."""
 
+import json
 from functools import partial
 
 import pytest
@@ -65,6 +66,10 @@ def test_run_benchmark_sequential():
         assert row.p100 == pytest.approx(max(row.scores))
         assert len(row.scores) == 5
         assert row.dataset_max <= 1.0
+    # Methods that record settings fill ``info``; the others leave it empty.
+    baselines = cont[cont["method"] != "ra"]
+    assert (baselines["info"] == "{}").all()
+    assert (cont.loc[cont["method"] == "ra", "info"] != "{}").all()
     disc = df[df["task"] == "discrete"].set_index("method")
     assert disc.loc["ra", "status"].tolist() == ["unsupported"] * 2
     assert "relaxation" in disc.loc["ra", "message"].iloc[0]
@@ -144,3 +149,20 @@ def test_run_benchmark_on_dask_local_cluster():
         )
     assert len(df) == 8
     assert (df["status"] == "ok").all(), df["message"].tolist()
+
+
+def test_run_info_column():
+    df = run_benchmark(
+        {"levy-3": BUILD},
+        ["roma", "grad-ascent"],
+        seeds=[0, 1],
+        n=4,
+        smoke=True,
+        progress=False,
+    )
+    info = df.set_index("method")["info"]
+    assert info.loc["grad-ascent"].tolist() == ["{}", "{}"]
+    roma_info = [json.loads(s) for s in info.loc["roma"]]
+    # The offline rule runs once per process (seed 0): both seeds share it.
+    assert roma_info[0] == roma_info[1]
+    assert roma_info[0]["epsilon_source"] == "offline rule"

@@ -18,7 +18,12 @@ Options are split between :class:`~botorch_roma.models.pretraining.PretrainingOp
 ``epsilon`` (default: ``RoMAModel``'s). ``epsilon_scale`` multiplies the chosen
 value (used by the sensitivity sweep). The offline selection always uses seed 0 and is
 cached per process, so all seeds and entries of a sweep share one ``eps0`` per
-task.
+task. The ascent's adaptation radius defaults to the pre-training ``epsilon``
+(as in :func:`~botorch_roma.optimize_roma`); ``adaptation_epsilon`` sets it on
+its own. Each run records the ``epsilon`` it used, where it came from, and the
+adaptation radius with
+:func:`~botorch_roma.benchmarks.methods.utils.record_run_info` (the ``info``
+column of the raw results).
 
 Discrete tasks run in the latent space of a categorical VAE, as in the paper's
 Section 2.4: by default through the package's
@@ -46,7 +51,11 @@ from botorch.utils.sampling import manual_seed
 from torch import Tensor
 
 from botorch_roma.benchmarks.hyperparameters import EPSILON_GRID, select_epsilon
-from botorch_roma.benchmarks.methods.utils import RELAXATIONS, continuous_view
+from botorch_roma.benchmarks.methods.utils import (
+    RELAXATIONS,
+    continuous_view,
+    record_run_info,
+)
 from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import AscentOptions, optimize_roma
@@ -138,7 +147,8 @@ def _split_options(options: dict[str, Any]) -> tuple[dict, dict]:
         raise RoMAInputError(
             f"Unknown RoMA option(s) {unknown}; valid options are "
             f"{sorted(_PRETRAINING_KEYS | _ASCENT_KEYS)} plus select_epsilon, "
-            "epsilon_grid, epsilon_scale and relaxation."
+            "epsilon_grid, epsilon_scale, adaptation_epsilon, relaxation and "
+            "vae_options."
         )
     pre = {k: v for k, v in options.items() if k in _PRETRAINING_KEYS}
     asc = {k: v for k, v in options.items() if k in _ASCENT_KEYS}
@@ -153,6 +163,7 @@ def roma(
     select_epsilon: bool = True,
     epsilon_grid: tuple[float, ...] | None = None,
     epsilon_scale: float = 1.0,
+    adaptation_epsilon: float | None = None,
     relaxation: str = DISCRETE_RELAXATION,
     vae_options: dict[str, Any] | None = None,
     **options: Any,
@@ -171,6 +182,9 @@ def roma(
             :data:`~botorch_roma.benchmarks.hyperparameters.EPSILON_GRID`, or
             ``(1e-2, 1e-3)`` in smoke mode).
         epsilon_scale: Multiplies the chosen ``epsilon``.
+        adaptation_epsilon: The ascent's relative adaptation radius
+            (``AscentOptions.epsilon``); ``None`` uses the pre-training
+            ``epsilon`` (after ``epsilon_scale``).
         relaxation: The relaxation used for discrete tasks. ``"latent"`` uses
             a registered relaxation of that name if there is one, else the
             package's VAE route (:class:`~botorch_roma.latent.roma.LatentRoMA`).
@@ -191,6 +205,11 @@ def roma(
     """
     if epsilon_scale < 0:
         raise RoMAInputError(f"epsilon_scale must be >= 0, got {epsilon_scale}.")
+    if adaptation_epsilon is not None and not adaptation_epsilon >= 0:
+        raise RoMAInputError(
+            f"adaptation_epsilon must be >= 0 (or None for the pre-training "
+            f"epsilon), got {adaptation_epsilon}."
+        )
     if epsilon_grid is None:
         epsilon_grid = _SMOKE_GRID if smoke else EPSILON_GRID
     if select_epsilon and epsilon_grid and "epsilon" in options:
@@ -205,6 +224,8 @@ def roma(
         # Tiny defaults; options given explicitly still win.
         options = {**SMOKE_OPTIONS, **options}
     pre, asc = _split_options(options)
+    if adaptation_epsilon is not None:
+        asc["epsilon"] = float(adaptation_epsilon)
     if task.is_discrete and relaxation not in RELAXATIONS:
         if relaxation == DISCRETE_RELAXATION and _latent_module() is not None:
             return _latent_roma(
@@ -220,10 +241,12 @@ def roma(
         )
     view = continuous_view(task, relaxation=relaxation, seed=seed, smoke=smoke)
     epsilon = pre.pop("epsilon", PretrainingOptions.epsilon)
-    if select_epsilon and epsilon_grid:
+    selected = bool(select_epsilon and epsilon_grid)
+    if selected:
         key = (task.name, tuple(view.X.shape), float(view.Y.sum()))
         epsilon = offline_epsilon((view.X, view.Y), key=key, grid=epsilon_grid, **pre)
     epsilon = epsilon * epsilon_scale
+    _record_epsilon(epsilon, selected, epsilon_grid, epsilon_scale, asc)
     with manual_seed(seed):
         model = RoMAModel(view.X, view.Y, epsilon=epsilon, **pre).fit(seed=seed)
         bounds = None if view.bounds is None else view.bounds.to(view.X)
@@ -236,6 +259,24 @@ def roma(
             **asc,
         )
     return view.decode(candidates.detach())
+
+
+def _record_epsilon(
+    epsilon: float,
+    selected: bool,
+    grid: tuple[float, ...],
+    scale: float,
+    asc: dict[str, Any],
+) -> None:
+    r"""Record the run's pre-training ``epsilon``, its source and the radius."""
+    record_run_info(
+        epsilon=float(epsilon),
+        epsilon_source="offline rule" if selected else "given",
+        epsilon_grid=[float(g) for g in grid] if selected else None,
+        epsilon_scale=float(scale),
+        adaptation=asc.get("adaptation", AscentOptions.adaptation),
+        adaptation_epsilon=float(asc.get("epsilon", epsilon)),
+    )
 
 
 def _latent_roma(
@@ -280,6 +321,7 @@ def _latent_roma(
         key = (task.name, "latent", tuple(seqs.shape), float(Y.sum()))
         key = (*key, tuple(sorted(vae_options.items())))
         epsilon = offline_epsilon(latent_codes, key=key, grid=grid, **model_options)
+    _record_epsilon(epsilon * scale, bool(select and grid), grid, scale, asc)
     roma_latent = latent.LatentRoMA(
         vae_options=vae_options,
         model_options={**model_options, "epsilon": epsilon * scale},

@@ -8,6 +8,9 @@ r"""Shared pieces of the benchmark methods.
   tasks [Yu2021roma]_) plug in with :func:`register_relaxation`.
 - z-score standardization, top-k starting designs, stratified subsampling.
 - A small MLP proxy trained with the squared error, as in design-baselines.
+- :func:`record_run_info`: lets a method report the settings it chose during a
+  run (e.g. RoMA's offline-selected ``epsilon``); the runner stores them in the
+  ``info`` column of the raw results.
 
 References:
 
@@ -22,8 +25,11 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from botorch.exceptions.errors import UnsupportedError
@@ -37,15 +43,54 @@ __all__ = [
     "ContinuousView",
     "Standardizer",
     "build_mlp",
+    "collect_run_info",
     "continuous_view",
     "get_relaxation",
     "logit_relaxation",
     "pad_to",
+    "record_run_info",
     "register_relaxation",
     "stratified_subsample",
     "top_k_indices",
     "train_mse_proxy",
 ]
+
+
+#: The info dict of the run in progress (per thread / task context).
+_RUN_INFO: ContextVar[dict[str, Any] | None] = ContextVar("_RUN_INFO", default=None)
+
+
+@contextmanager
+def collect_run_info() -> Iterator[dict[str, Any]]:
+    r"""Collect what :func:`record_run_info` reports inside the ``with`` block.
+
+    Yields:
+        A dict that fills with the recorded values (JSON-serializable values
+        keep the raw results readable).
+
+    Example:
+        >>> with collect_run_info() as info:
+        ...     record_run_info(epsilon=0.01)
+        >>> info
+        {'epsilon': 0.01}
+    """
+    info: dict[str, Any] = {}
+    token = _RUN_INFO.set(info)
+    try:
+        yield info
+    finally:
+        _RUN_INFO.reset(token)
+
+
+def record_run_info(**values: Any) -> None:
+    r"""Report settings a method chose during a run (no-op outside a run).
+
+    Args:
+        **values: Names and values to record, e.g. ``epsilon=0.01``.
+    """
+    info = _RUN_INFO.get()
+    if info is not None:
+        info.update(values)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from botorch_roma.benchmarks.methods import (
     register_relaxation,
 )
 from botorch_roma.benchmarks.methods.roma import roma_handles_discrete
-from botorch_roma.benchmarks.methods.utils import logit_relaxation
+from botorch_roma.benchmarks.methods.utils import collect_run_info, logit_relaxation
 from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
 
 BUILTIN = [
@@ -97,3 +97,47 @@ def test_roma_options():
     # An explicit epsilon would be overwritten by the offline rule: refuse it.
     with pytest.raises(ValueError, match="no-select-epsilon"):
         METHODS["roma"](task, n=N, seed=0, smoke=True, epsilon=1e-3)
+
+
+def test_roma_records_its_epsilon():
+    task = tiny_continuous_task()
+    grid = (0.5, 1e-3)
+    with collect_run_info() as info:
+        METHODS["roma"](task, n=N, seed=0, smoke=True, epsilon_grid=grid)
+    # The rule picks from the grid (or falls back to 0, with a warning).
+    assert info["epsilon"] in (*grid, 0.0)
+    assert info["epsilon_source"] == "offline rule"
+    assert info["epsilon_grid"] == list(grid)
+    assert info["adaptation"] == "per_candidate"
+    assert info["adaptation_epsilon"] == info["epsilon"]
+    # Explicit values: the pre-training epsilon, its scale, and a separate radius.
+    with collect_run_info() as info:
+        X = METHODS["roma"](
+            task,
+            n=N,
+            seed=0,
+            smoke=True,
+            select_epsilon=False,
+            epsilon=1e-2,
+            epsilon_scale=0.5,
+            adaptation_epsilon=0.05,
+        )
+    assert X.shape == (N, task.dim)
+    assert info["epsilon"] == pytest.approx(5e-3)
+    assert info["epsilon_source"] == "given" and info["epsilon_grid"] is None
+    assert info["adaptation_epsilon"] == 0.05
+    with collect_run_info() as info:
+        METHODS["roma-smoothing-only"](task, n=N, seed=0, smoke=True)
+    assert info["epsilon"] == 0.0 and info["adaptation"] == "none"
+    with pytest.raises(ValueError, match="adaptation_epsilon must be >= 0"):
+        METHODS["roma"](task, n=N, seed=0, smoke=True, adaptation_epsilon=-1.0)
+
+
+def test_roma_adaptation_epsilon_changes_the_ascent():
+    task = tiny_continuous_task()
+    common = dict(n=N, seed=0, smoke=True, select_epsilon=False, epsilon=1e-2)
+    X_default = METHODS["roma"](task, **common)
+    X_same = METHODS["roma"](task, adaptation_epsilon=1e-2, **common)
+    X_wide = METHODS["roma"](task, adaptation_epsilon=0.5, **common)
+    assert torch.equal(X_default, X_same)
+    assert not torch.equal(X_default, X_wide)

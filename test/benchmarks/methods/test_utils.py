@@ -7,10 +7,12 @@ from botorch.exceptions.errors import UnsupportedError
 from botorch_roma.benchmarks.methods.utils import (
     Standardizer,
     build_mlp,
+    collect_run_info,
     continuous_view,
     get_relaxation,
     logit_relaxation,
     pad_to,
+    record_run_info,
     stratified_subsample,
     top_k_indices,
     train_mse_proxy,
@@ -70,3 +72,16 @@ def test_train_mse_proxy_decreases_loss(dtype):
     assert history[-1] < 0.5 * history[0]
     with pytest.raises(RoMAInputError, match="activation"):
         build_mlp(2, (4,), activation="nope")
+
+
+def test_run_info_is_collected_per_block():
+    record_run_info(ignored=1)  # Outside a run: no-op, no error.
+    with collect_run_info() as outer:
+        record_run_info(a=1)
+        with collect_run_info() as inner:
+            record_run_info(b=2)
+        record_run_info(a=3)
+    assert outer == {"a": 3} and inner == {"b": 2}
+    with collect_run_info() as fresh:
+        pass
+    assert fresh == {}
