@@ -114,7 +114,9 @@ def markdown_table(
     first row is the dataset's normalized maximum. Entries within one standard
     deviation (that of the best entry) of the best mean of their column are
     bold; unsupported runs show
-    ``n/a`` and failed runs ``error``.
+    ``n/a`` and failed runs ``error``. Where runs have different numbers of
+    successful seeds (e.g. a merged sweep with an expensive method run on fewer
+    seeds), entries with fewer than the most are marked ``(n=k)``.
 
     Args:
         summary: The output of :func:`aggregate`.
@@ -130,6 +132,7 @@ def markdown_table(
     tasks = _ordered(summary["task"])
     methods = _ordered(summary["method"])
     by = {(r.task, r.method): r for r in summary.itertuples(index=False)}
+    most = int(summary["n_ok"].max()) if len(summary) else 0
     threshold = {}
     for task in tasks:
         rows = [by[(task, m)] for m in methods if (task, m) in by]
@@ -170,7 +173,10 @@ def markdown_table(
             elif math.isnan(mean):
                 cells.append("error")
             else:
-                cells.append(_cell(mean, std, mean >= threshold[task], digits))
+                cell = _cell(mean, std, mean >= threshold[task], digits)
+                if row.n_ok < most:
+                    cell += f" (n={row.n_ok})"
+                cells.append(cell)
         avg = np.mean(means) if not any(math.isnan(m) for m in means) else math.nan
         lines.append(
             f"| {method} | "
@@ -403,7 +409,8 @@ def write_report(
         f"Normalized scores `(y - y_min) / (y_max - y_min)` over the full dataset; "
         f"mean ± std over {len(seeds)} seed(s) {seeds}; "
         f"{int(results['n'].max()) if len(results) else 0} candidates per run. "
-        "Bold: within one std (of the best entry) of the column's best mean.",
+        "Bold: within one std (of the best entry) of the column's best mean. "
+        "(n=k): an entry averaging fewer seeds than the others.",
         "",
         "## 100th percentile",
         "",

@@ -65,6 +65,12 @@ def test_aggregate_and_table():
     assert "0.810" in markdown_table(summary, 50)
     with pytest.raises(ValueError):
         markdown_table(summary, 90)
+    # An entry with fewer seeds than the others is marked.
+    results = _results()
+    fewer = (results.task == "t2") & (results.method == "bad") & (results.seed > 0)
+    lines = markdown_table(aggregate(results[~fewer]), 100).splitlines()
+    assert "| bad | 0.510 ± 0.010 | 0.500 (n=1) | 0.505 |" in lines
+    assert "| good | **0.910 ± 0.010** | **0.910 ± 0.010** | 0.910 |" in lines
 
 
 def test_percentile_curves():
