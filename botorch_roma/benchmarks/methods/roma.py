@@ -50,7 +50,11 @@ from botorch.exceptions.errors import UnsupportedError
 from botorch.utils.sampling import manual_seed
 from torch import Tensor
 
-from botorch_roma.benchmarks.hyperparameters import EPSILON_GRID, select_epsilon
+from botorch_roma.benchmarks.hyperparameters import (
+    EPSILON_GRID,
+    EpsilonSelection,
+    select_epsilon,
+)
 from botorch_roma.benchmarks.methods.utils import (
     RELAXATIONS,
     continuous_view,
@@ -89,7 +93,7 @@ _SMOKE_VAE_OPTIONS: dict[str, Any] = {"epochs": 2, "hidden_size": 16, "latent_di
 
 _PRETRAINING_KEYS = {f.name for f in fields(PretrainingOptions)}
 _ASCENT_KEYS = {f.name for f in fields(AscentOptions)} - {"epsilon"}
-_EPSILON_CACHE: dict[tuple, float] = {}
+_EPSILON_CACHE: dict[tuple, EpsilonSelection] = {}
 
 
 def _latent_module():
@@ -119,6 +123,11 @@ def offline_epsilon(
 ) -> float:
     r"""The offline-selected ``epsilon`` (seed 0), cached under ``key``.
 
+    The rule's evidence is recorded for the run in progress
+    (:func:`~botorch_roma.benchmarks.methods.utils.record_run_info`, key
+    ``epsilon_rule``): the reference fit's validation MSE and, per tried value,
+    whether it was stable and its validation MSE.
+
     Args:
         data: The ``n x d`` designs and ``n x 1`` scores, or a function that
             builds them (only called on a cache miss).
@@ -130,14 +139,24 @@ def offline_epsilon(
         The selected ``epsilon``.
     """
     full_key = None
+    selection = None
     if key is not None:
         full_key = (key, tuple(grid), tuple(sorted(model_options.items())))
-        if full_key in _EPSILON_CACHE:
-            return _EPSILON_CACHE[full_key]
-    train_X, train_Y = data() if callable(data) else data
-    selection = select_epsilon(train_X, train_Y, grid=grid, seed=0, **model_options)
-    if full_key is not None:
-        _EPSILON_CACHE[full_key] = selection.epsilon
+        selection = _EPSILON_CACHE.get(full_key)
+    if selection is None:
+        train_X, train_Y = data() if callable(data) else data
+        selection = select_epsilon(train_X, train_Y, grid=grid, seed=0, **model_options)
+        if full_key is not None:
+            _EPSILON_CACHE[full_key] = selection
+    record_run_info(
+        epsilon_rule={
+            "reference_val_mse": selection.reference.get("val_mse"),
+            "trials": [
+                {k: t[k] for k in ("epsilon", "stable", "val_mse")}
+                for t in selection.trials
+            ],
+        }
+    )
     return selection.epsilon
 
 

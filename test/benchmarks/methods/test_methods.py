@@ -110,6 +110,11 @@ def test_roma_records_its_epsilon():
     assert info["epsilon_grid"] == list(grid)
     assert info["adaptation"] == "per_candidate"
     assert info["adaptation_epsilon"] == info["epsilon"]
+    # The rule's evidence: tried from the largest value down, until one is stable.
+    trials = info["epsilon_rule"]["trials"]
+    assert [t["epsilon"] for t in trials] == list(grid)[: len(trials)]
+    assert [t["stable"] for t in trials[:-1]] == [False] * (len(trials) - 1)
+    assert info["epsilon_rule"]["reference_val_mse"] >= 0
     # Explicit values: the pre-training epsilon, its scale, and a separate radius.
     with collect_run_info() as info:
         X = METHODS["roma"](
