@@ -5,8 +5,9 @@ the data. This script fits, on a random 80 % of a task's visible rows, and
 scores on the other 20 %:
 
 - ``roma``: RoMA's robust pre-training (``RoMAModel`` with its defaults and the
-  given ``--epsilon``; the suite's offline rule picked 1e-2 on the continuous
-  tasks, see ``benchmarks/results/suite/results.md``);
+  given ``--epsilon``, default 1e-2, the top of the offline rule's grid; the
+  value the rule chose per task is in the ``info`` column of the suite's
+  ``raw_results.csv``);
 - ``roma-eps0``: the same with ``epsilon = 0`` (Gaussian input noise only, the
   ``roma-smoothing-only`` ablation's proxy);
 - ``gp``: BoTorch's ``SingleTaskGP`` on at most ``--gp-points`` random training
@@ -15,8 +16,8 @@ scores on the other 20 %:
   a validation slice of the training split (never the test split);
 
 and reports the test R² and Spearman rank correlation, median over
-``--splits`` random splits. It turns the README's Hopper observation (the MLP
-proxy barely beats a linear fit there) into a figure anyone can rerun.
+``--splits`` random splits. On Hopper (5,123 dims) the GP fit alone takes
+over 25 minutes on one core; leave it out with ``--proxies roma,roma-eps0,ridge``.
 
     python benchmarks/proxy_fit.py   # levy-20, rosenbrock-86, hopper
     python benchmarks/proxy_fit.py --tasks levy-20 --splits 5 --proxies roma,gp
@@ -137,7 +138,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         help="RoMA's input-noise std (default: 0.2)",
     )
     parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--out", default=None, help="Optional CSV of every split.")
+    parser.add_argument(
+        "--out", default=None, help="Optional CSV of every split (updated per split)."
+    )
     args = parser.parse_args(argv)
     if not 0 < args.test_fraction < 1:
         parser.error(f"--test-fraction must be in (0, 1), got {args.test_fraction}")
@@ -183,6 +186,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                         "fit_s": time.perf_counter() - start,
                     }
                 )
+            if args.out:
+                # Written after every split, so a long run keeps what it has.
+                pd.DataFrame(rows).to_csv(args.out, index=False)
             done = rows[-len(proxies) :]
             print(
                 f"{name} split {split}: "
@@ -204,8 +210,6 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         f"\nHardware: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}"
     )
-    if args.out:
-        df.to_csv(args.out, index=False)
     return df
 
 
