@@ -341,6 +341,17 @@ def _command_lines(command: str | Sequence[str] | None) -> list[str]:
     return ["- Commands (one per combined part):", *(f"  - `{c}`" for c in command)]
 
 
+def _short(value: Any) -> str:
+    r"""A recorded setting as short text (floats to 4 significant digits)."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def _info_lines(results: pd.DataFrame) -> list[str]:
     r"""Markdown lines listing the settings runs recorded in ``info``."""
     if "info" not in results.columns:
@@ -352,7 +363,7 @@ def _info_lines(results: pd.DataFrame) -> list[str]:
     groups = recorded.groupby(["task", "method", "info"], sort=False)["seed"]
     for (task, method, info), seeds in groups:
         values = json.loads(info)
-        text = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+        text = ", ".join(f"{k}={_short(v)}" for k, v in sorted(values.items()))
         lines.append(f"- {task} / {method} (seeds {sorted(seeds.tolist())}): {text}")
     missing = results[
         results["method"].isin(recorded["method"]) & ~results.index.isin(recorded.index)
