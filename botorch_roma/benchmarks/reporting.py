@@ -356,6 +356,7 @@ def _info_lines(results: pd.DataFrame) -> list[str]:
     r"""Markdown lines listing the settings runs recorded in ``info``."""
     if "info" not in results.columns:
         return []
+    results = results.reset_index(drop=True)  # Row positions identify runs below.
     recorded = results[results["info"].fillna("{}").astype(str) != "{}"]
     if len(recorded) == 0:
         return []

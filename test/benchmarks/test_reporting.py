@@ -131,6 +131,10 @@ def test_report_lists_recorded_settings(tmp_path):
         "- t1 / good (seeds [1, 2]): epsilon=0.01, epsilon_source=offline rule" in text
     )
     assert "t1 / good / seed 0" in text.split("No record")[1]
+    # A frame with a repeated index (e.g. concatenated) lists the same runs.
+    repeated = results.set_axis([0] * len(results))
+    again = write_report(repeated, tmp_path / "r", command="a")["table"].read_text()
+    assert again.split("## Settings")[1] == text.split("## Settings")[1]
     # Results written before the ``info`` column existed still load and combine.
     old = _results().drop(columns=["info"])
     old["seed"] += 10
