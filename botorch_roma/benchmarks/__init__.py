@@ -18,6 +18,7 @@ from botorch_roma.benchmarks.methods import (
 from botorch_roma.benchmarks.reporting import (
     aggregate,
     combine_reports,
+    compare_with_baselines,
     markdown_table,
     plot_percentile_curves,
     write_report,
@@ -44,6 +45,7 @@ __all__ = [
     "OfflineTask",
     "aggregate",
     "combine_reports",
+    "compare_with_baselines",
     "describe_methods",
     "describe_tasks",
     "get_method",

@@ -8,6 +8,8 @@ r"""Tables, CSV files and plots from benchmark results.
   [Yu2021roma]_.
 - :func:`plot_percentile_curves`: the normalized score at every percentile of
   the candidates, averaged over seeds, like the paper's Figure 3.
+- :func:`compare_with_baselines`: RoMA against the best baseline on each task,
+  and the verdicts on the suite's targets (issue #4).
 - :func:`write_report`: all of the above into a directory, plus the raw CSV and
   a ``run.json`` with the command, the hardware and the package versions.
 
@@ -38,6 +40,7 @@ from botorch_roma.exceptions import RoMAInputError
 __all__ = [
     "aggregate",
     "combine_reports",
+    "compare_with_baselines",
     "environment_info",
     "markdown_table",
     "percentile_curves",
@@ -93,6 +96,90 @@ def aggregate(results: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+ROMA_METHODS = ("roma", "roma-no-adapt", "roma-smoothing-only")
+r"""RoMA and its two ablations, in the paper's expected order (Figure 4)."""
+
+
+def compare_with_baselines(
+    summary: pd.DataFrame, tie: float = 1e-3
+) -> tuple[pd.DataFrame, list[str]]:
+    r"""RoMA against the best baseline per task, and the suite's target verdicts.
+
+    Baselines are all methods other than RoMA and its ablations
+    (:data:`ROMA_METHODS`). The targets, on the mean normalized score over seeds:
+
+    1. RoMA's 100th percentile is at least the best baseline's on at least half
+       the tasks;
+    2. RoMA's 50th percentile is ahead of the best baseline's on most tasks;
+    3. the ablation order ``roma > roma-no-adapt > roma-smoothing-only`` holds
+       on the Hopper-shaped task(s) (the table gives it for every task).
+
+    Args:
+        summary: Output of :func:`aggregate` (or a results folder's
+            ``summary.csv``).
+        tie: Differences smaller than this are ties: a tie counts as "at
+            least" for target 1 and not as "ahead" for target 2.
+
+    Returns:
+        A table with one row per task that has both RoMA and a scored
+        baseline: RoMA's means, the best baseline's means and names, the
+        baselines with fewer seeds than RoMA, the baselines without a score
+        there, and (when all three RoMA entries ran) whether the ablation order
+        holds; and one verdict line per target.
+    """
+    rows = []
+    all_baselines = [m for m in _ordered(summary["method"]) if m not in ROMA_METHODS]
+    for task, group in summary.groupby("task", sort=False):
+        by = group.set_index("method")
+        if "roma" not in by.index or by.loc["roma", "n_ok"] == 0:
+            continue
+        base = by.loc[[m for m in by.index if m not in ROMA_METHODS]]
+        base = base[base["n_ok"] > 0]
+        if len(base) == 0:
+            continue
+        row: dict[str, Any] = {"task": task}
+        for key in ("p100", "p50"):
+            best = base[f"{key}_mean"].idxmax()
+            row[f"roma_{key}"] = by.loc["roma", f"{key}_mean"]
+            row[f"best_baseline_{key}"] = base.loc[best, f"{key}_mean"]
+            row[f"best_baseline_{key}_method"] = best
+        row["baseline_fewer_seeds"] = ", ".join(
+            m for m in base.index if base.loc[m, "n_ok"] < by.loc["roma", "n_ok"]
+        )
+        row["baselines_missing"] = ", ".join(
+            m for m in all_baselines if m not in base.index
+        )
+        if all(m in by.index and by.loc[m, "n_ok"] > 0 for m in ROMA_METHODS):
+            for key in ("p100", "p50"):
+                a, b, c = (by.loc[m, f"{key}_mean"] for m in ROMA_METHODS)
+                row[f"ablation_order_{key}"] = bool(a > b > c)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if len(table) == 0:
+        return table, ["No task has both RoMA and a baseline."]
+    at_least = table["roma_p100"] >= table["best_baseline_p100"] - tie
+    ahead = table["roma_p50"] > table["best_baseline_p50"] + tie
+    n = len(table)
+    lines = [
+        f"1. p100 >= best baseline on at least half the tasks: "
+        f"{int(at_least.sum())} of {n} -> "
+        f"{'met' if at_least.sum() >= n / 2 else 'not met'}",
+        f"2. p50 ahead of the best baseline on most tasks: "
+        f"{int(ahead.sum())} of {n} -> {'met' if ahead.sum() > n / 2 else 'not met'}",
+    ]
+    if "ablation_order_p100" in table:
+        for row in table.itertuples():
+            if "hopper" in row.task and pd.notna(row.ablation_order_p100):
+                order = bool(row.ablation_order_p100), bool(row.ablation_order_p50)
+                met = all(order)
+                lines.append(
+                    f"3. ablation order on {row.task}: p100 {order[0]}, p50 "
+                    f"{order[1]} -> "
+                    f"{'met' if met else 'not met'}"
+                )
+    return table, lines
 
 
 def _cell(mean: float, std: float, bold: bool, digits: int) -> str:
@@ -352,6 +439,39 @@ def _short(value: Any) -> str:
     return str(value)
 
 
+def _comparison_lines(summary: pd.DataFrame) -> list[str]:
+    r"""Markdown lines with :func:`compare_with_baselines`' table and verdicts."""
+    table, verdicts = compare_with_baselines(summary)
+    if len(table) == 0:
+        return []
+    lines = [
+        "## RoMA against the best baseline",
+        "",
+        "Mean over seeds; baselines are all methods but RoMA and its ablations. "
+        "Ablation order: roma > roma-no-adapt > roma-smoothing-only (p100, p50).",
+        "",
+        "| Task | RoMA p100 | Best baseline p100 | RoMA p50 | Best baseline p50 "
+        "| Ablation order | Baselines with fewer seeds | Baselines without a score |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in table.to_dict("records"):
+        order = row.get("ablation_order_p100")
+        order = (
+            f"{bool(order)}, {bool(row['ablation_order_p50'])}"
+            if pd.notna(order)
+            else "n/a"
+        )
+        lines.append(
+            f"| {row['task']} | {row['roma_p100']:.3f} | "
+            f"{row['best_baseline_p100']:.3f} ({row['best_baseline_p100_method']}) | "
+            f"{row['roma_p50']:.3f} | "
+            f"{row['best_baseline_p50']:.3f} ({row['best_baseline_p50_method']}) | "
+            f"{order} | {row['baseline_fewer_seeds'] or '-'} | "
+            f"{row['baselines_missing'] or '-'} |"
+        )
+    return lines + ["", "Targets:", "", *verdicts, ""]
+
+
 def _info_lines(results: pd.DataFrame) -> list[str]:
     r"""Markdown lines listing the settings runs recorded in ``info``."""
     if "info" not in results.columns:
@@ -451,6 +571,7 @@ def write_report(
                 f"- {row.task} / {row.method} / seed {row.seed}: {row.message}"
             )
         lines.append("")
+    lines += _comparison_lines(summary)
     lines += _info_lines(results)
     lines += [
         "## How these were produced",

@@ -9,6 +9,7 @@ import pytest
 from botorch_roma.benchmarks.reporting import (
     aggregate,
     combine_reports,
+    compare_with_baselines,
     markdown_table,
     percentile_curves,
     results_from_csv,
@@ -146,3 +147,86 @@ def test_report_lists_recorded_settings(tmp_path):
     assert (back["info"] == "{}").all()
     combined = combine_reports([tmp_path / "a", tmp_path / "old"], tmp_path / "all")
     assert len(results_from_csv(combined["raw"])) == 2 * len(results)
+
+
+def _summary_row(task, method, p100, p50, n_ok=4):
+    return {
+        "task": task,
+        "method": method,
+        "p100_mean": p100,
+        "p100_std": 0.0,
+        "p50_mean": p50,
+        "p50_std": 0.0,
+        "n_ok": n_ok,
+        "n_runs": 4,
+        "status": "ok" if n_ok else "error",
+        "dataset_max": 0.8,
+        "runtime_s": 1.0,
+    }
+
+
+def test_compare_with_baselines(tmp_path):
+    rows = [
+        # hopper: RoMA wins both, ablation order holds; qei ran on fewer seeds.
+        _summary_row("hopper", "roma", 1.0, 0.9),
+        _summary_row("hopper", "roma-no-adapt", 0.95, 0.85),
+        _summary_row("hopper", "roma-smoothing-only", 0.9, 0.8),
+        _summary_row("hopper", "grad", 0.97, 0.7),
+        _summary_row("hopper", "qei", 0.99, 0.6, n_ok=2),
+        # levy: a p100 tie (within 1e-3) that is not "ahead" at p50 either; the
+        # ablation order fails; qei failed on every seed, so it counts as missing.
+        _summary_row("levy", "roma", 0.9995, 0.7),
+        _summary_row("levy", "roma-no-adapt", 1.1, 0.75),
+        _summary_row("levy", "roma-smoothing-only", 0.5, 0.5),
+        _summary_row("levy", "grad", 1.0, 0.7),
+        _summary_row("levy", "qei", math.nan, math.nan, n_ok=0),
+        # rosen: RoMA loses; no ablations ran.
+        _summary_row("rosen", "roma", 0.5, 0.4),
+        _summary_row("rosen", "grad", 0.6, 0.5),
+        _summary_row("rosen", "qei", 0.7, 0.3),
+        # only-roma: no baseline, so the task is left out.
+        _summary_row("only-roma", "roma", 0.5, 0.4),
+    ]
+    summary = pd.DataFrame(rows)
+    table, lines = compare_with_baselines(summary)
+    assert table["task"].tolist() == ["hopper", "levy", "rosen"]
+    hopper, levy, rosen = table.to_dict("records")
+    assert hopper["best_baseline_p100"] == 0.99
+    assert hopper["best_baseline_p100_method"] == "qei"
+    assert hopper["best_baseline_p50_method"] == "grad"
+    assert hopper["baseline_fewer_seeds"] == "qei"
+    assert hopper["ablation_order_p100"] and hopper["ablation_order_p50"]
+    assert levy["baselines_missing"] == "qei" and levy["baseline_fewer_seeds"] == ""
+    assert not levy["ablation_order_p100"]
+    assert rosen["best_baseline_p100_method"] == "qei"
+    assert rosen["best_baseline_p50_method"] == "grad"
+    assert pd.isna(rosen["ablation_order_p100"])
+    assert lines == [
+        "1. p100 >= best baseline on at least half the tasks: 2 of 3 -> met",
+        "2. p50 ahead of the best baseline on most tasks: 1 of 3 -> not met",
+        "3. ablation order on hopper: p100 True, p50 True -> met",
+    ]
+    # A stricter tie turns levy's p100 into a loss.
+    _, strict = compare_with_baselines(summary, tie=0.0)
+    assert strict[0].endswith("1 of 3 -> not met")
+    # The summary is not modified.
+    assert summary.equals(pd.DataFrame(rows))
+    # No task with both RoMA and a baseline.
+    empty, lines = compare_with_baselines(summary[summary["task"] == "only-roma"])
+    assert len(empty) == 0 and lines == ["No task has both RoMA and a baseline."]
+
+
+def test_report_compares_with_baselines(tmp_path):
+    results = _results()
+    results["method"] = results["method"].replace({"good": "roma"})
+    text = write_report(results, tmp_path / "a")["table"].read_text()
+    assert "## RoMA against the best baseline" in text
+    assert (
+        "| t1 | 0.910 | 0.510 (bad) | 0.810 | 0.410 (bad) | n/a | - | never |" in text
+    )
+    assert "\n1. p100 >= best baseline on at least half the tasks: 2 of 2 -> met" in (
+        text
+    )
+    # Without RoMA in the results, the section is left out.
+    plain = write_report(_results(), tmp_path / "b")["table"].read_text()
+    assert "RoMA against the best baseline" not in plain
