@@ -24,5 +24,5 @@ test: install
 	$(BIN)/python -m pytest test -q
 
 lint: install
-	$(BIN)/ruff check botorch_roma test benchmarks
-	$(BIN)/ruff format --check botorch_roma test benchmarks
+	$(BIN)/ruff check botorch_roma test scripts
+	$(BIN)/ruff format --check botorch_roma test scripts
