@@ -9,17 +9,18 @@ References:
 
 from botorch_roma.exceptions import RoMAError, RoMAInputError, RoMATrainingError
 from botorch_roma.generation import (
-    AscentOptions,
     adapt_weights,
     gen_candidates_roma,
     optimize_roma,
 )
-from botorch_roma.models import PretrainingOptions, RoMAModel
+from botorch_roma.models import EpsilonSelection, RoMAModel, select_epsilon
+from botorch_roma.options import AscentOptions, PretrainingOptions
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AscentOptions",
+    "EpsilonSelection",
     "PretrainingOptions",
     "RoMAError",
     "RoMAInputError",
@@ -28,4 +29,5 @@ __all__ = [
     "adapt_weights",
     "gen_candidates_roma",
     "optimize_roma",
+    "select_epsilon",
 ]

@@ -19,6 +19,11 @@ For sequence designs (choice parameters over the same values), pass
 RoMA in the latent space of a categorical VAE (see
 :mod:`botorch_roma.ax.latent`); every generated arm holds valid choices.
 
+This subpackage holds Ax glue only: the models live in
+:mod:`botorch_roma.models` and :mod:`botorch_roma.latent`, candidate
+generation in :mod:`botorch_roma.generation`, the options in
+:mod:`botorch_roma.options`.
+
 Ax's modular BoTorch classes are alpha, so this subpackage is kept thin and
 Ax is pinned to ``ax-platform>=1.3,<1.4``. ``AxClient`` works too, but it is
 deprecated in Ax 1.3 and removed in Ax 1.4.
@@ -38,7 +43,7 @@ from ax.generators.torch.botorch_modular.utils import fit_botorch_model
 from ax.storage.botorch_modular_registry import register_acquisition, register_model
 from ax.storage.transform_registry import register_transform
 
-from botorch_roma.ax.acquisition import RoMAAcquisition, negate_roma_model
+from botorch_roma.ax.acquisition import RoMAAcquisition
 from botorch_roma.ax.data import attach_offline_data, validate_offline_data
 from botorch_roma.ax.generation import (
     RoMAGenerationStep,
@@ -47,10 +52,8 @@ from botorch_roma.ax.generation import (
 )
 from botorch_roma.ax.latent import (
     LATENT_TRANSFORMS,
-    LatentOptions,
-    LatentRoMAModel,
+    LatentRoMAAcquisition,
     SequenceToIds,
-    fit_latent_model,
     latent_model_config,
     latent_model_inputs,
 )
@@ -60,46 +63,41 @@ from botorch_roma.ax.surrogate import (
     roma_model_config,
     roma_model_inputs,
 )
-from botorch_roma.models import RoMAModel
+from botorch_roma.latent.model import LatentRoMAModel
+from botorch_roma.models.roma import RoMAModel
 
 # Registration (on import): Ax's Surrogate fits models through the
 # `fit_botorch_model` dispatcher, whose fallback raises NotImplementedError.
 fit_botorch_model.register(RoMAModel)(fit_roma_model)
+fit_botorch_model.register(LatentRoMAModel)(fit_roma_model)
 
 # Registration (on import): Ax's Surrogate builds models through the
 # `submodel_input_constructor` dispatcher; RoMA takes its data and options.
 submodel_input_constructor.register(RoMAModel)(roma_model_inputs)
-
-# Registration (on import): Ax's JSON (and SQL) storage encodes model and
-# acquisition classes by registered name, so saved experiments and generation
-# strategies that use RoMA can be loaded in a fresh process after this import.
-register_model(RoMAModel)
-register_acquisition(RoMAAcquisition)
-
-# Registration (on import), the latent route for sequence designs: Ax's
-# Surrogate builds and fits LatentRoMAModel through the same two dispatchers,
-# and Ax's JSON storage encodes the model class and the SequenceToIds transform
-# by registered name.
-fit_botorch_model.register(LatentRoMAModel)(fit_latent_model)
 submodel_input_constructor.register(LatentRoMAModel)(latent_model_inputs)
+
+# Registration (on import): Ax's JSON (and SQL) storage encodes model,
+# acquisition and transform classes by registered name, so saved experiments
+# and generation strategies that use RoMA can be loaded in a fresh process
+# after this import.
+register_model(RoMAModel)
 register_model(LatentRoMAModel)
+register_acquisition(RoMAAcquisition)
+register_acquisition(LatentRoMAAcquisition)
 register_transform(SequenceToIds)
 
 __all__ = [
     "LATENT_TRANSFORMS",
-    "LatentOptions",
-    "LatentRoMAModel",
+    "LatentRoMAAcquisition",
     "ROMA_TRANSFORMS",
     "RoMAAcquisition",
     "RoMAGenerationStep",
     "SequenceToIds",
     "attach_offline_data",
-    "fit_latent_model",
     "fit_roma_model",
     "generate_batch",
     "latent_model_config",
     "latent_model_inputs",
-    "negate_roma_model",
     "roma_generation_strategy",
     "roma_model_config",
     "roma_model_inputs",

@@ -26,7 +26,6 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ax.adapter.registry import Generators
@@ -46,30 +45,23 @@ from botorch_roma.ax.acquisition import RoMAAcquisition
 from botorch_roma.ax.data import check_single_objective, experiment_of
 from botorch_roma.ax.latent import (
     LATENT_TRANSFORMS,
-    LatentOptions,
+    LatentRoMAAcquisition,
     latent_model_config,
     latent_options,
 )
 from botorch_roma.ax.surrogate import ROMA_TRANSFORMS, roma_model_config
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation import AscentOptions
+from botorch_roma.options import (
+    AscentOptions,
+    LatentOptions,
+    PretrainingOptions,
+    RunOptions,
+)
 
 __all__ = ["RoMAGenerationStep", "generate_batch", "roma_generation_strategy"]
 
 #: The name of the RoMA generation node.
 ROMA_NODE_NAME = "RoMA"
-
-
-def _as_dict(options: Any, what: str) -> dict[str, Any]:
-    if options is None:
-        return {}
-    if is_dataclass(options):
-        return asdict(options)
-    if isinstance(options, dict):
-        return dict(options)
-    raise RoMAInputError(
-        f"{what} must be a dict or an options dataclass, got {type(options).__name__}."
-    )
 
 
 class RoMAGenerationStep(GenerationStep):
@@ -102,24 +94,21 @@ class RoMAGenerationStep(GenerationStep):
         r"""Build the generation node.
 
         Args:
-            pretraining: Pre-training options (a dict or a
-                :class:`~botorch_roma.models.pretraining.PretrainingOptions`):
-                ``hidden_sizes``, ``epsilon``, ``sigma``, ``inner_steps``,
-                ``epochs``, ``lr``, ``batch_size``, ``loss``, ``grad_clip``,
-                ``val_size``.
-            ascent: Ascent options (a dict or an
-                :class:`~botorch_roma.generation.gen.AscentOptions`): ``steps``
-                (T), ``adapt_steps``, ``alpha``, ``lr``, ``adaptation``,
-                ``trust_radius``, ``epsilon``, ``backend``.
+            pretraining: Pre-training options, a dict or a
+                :class:`~botorch_roma.options.PretrainingOptions`
+                (``{"epsilon": "auto"}`` applies the paper's offline rule).
+            ascent: Ascent options, a dict or an
+                :class:`~botorch_roma.options.AscentOptions`.
             seed: Seed of the pre-training, the jittered starts and the
-                fallbacks; ``None`` for unseeded runs.
+                fallbacks; ``None`` for unseeded runs (see
+                :class:`~botorch_roma.options.RunOptions`).
             progress: Show progress bars for pre-training and ascent.
             timeout_sec: Stop each ascent after this many seconds.
             num_trials: How many trials the step may generate (-1: unlimited).
             latent: Run RoMA in the latent space of a categorical VAE, for a
                 search space of choice parameters over the same values (a
                 sequence; fixed parameters are passed through): ``True``, or a
-                dict / :class:`~botorch_roma.ax.latent.LatentOptions` with
+                dict / :class:`~botorch_roma.options.LatentOptions` with
                 ``vae`` options and ``latent_samples``. ``pretraining`` and
                 ``ascent`` then configure the latent proxy and the latent
                 ascent (on top of the latent route's defaults). See
@@ -128,32 +117,20 @@ class RoMAGenerationStep(GenerationStep):
         Returns:
             A ``GenerationNode`` named ``"RoMA"``.
         """
-        ascent_options = _as_dict(ascent, "ascent")
-        AscentOptions.from_dict(ascent_options)  # fail fast on bad options
+        ascent_options = AscentOptions.overrides(ascent, json=True)
+        pretraining = PretrainingOptions.overrides(pretraining, json=True)
+        run = RunOptions.overrides(
+            {"seed": seed, "progress": progress, "timeout_sec": timeout_sec}
+        )
         latent = latent_options(latent)
         if latent is not None:
-            return _latent_step(
-                latent,
-                pretraining=_as_dict(pretraining, "pretraining"),
-                ascent_options=ascent_options,
-                seed=seed,
-                progress=progress,
-                timeout_sec=timeout_sec,
-                num_trials=num_trials,
-            )
+            return _latent_step(latent, pretraining, ascent_options, run, num_trials)
         surrogate_spec = SurrogateSpec(
             model_configs=[
-                roma_model_config(
-                    _as_dict(pretraining, "pretraining"), seed=seed, progress=progress
-                )
+                roma_model_config(pretraining, seed=seed, progress=run["progress"])
             ]
         )
-        acquisition_options = {
-            **ascent_options,
-            "seed": seed,
-            "progress": bool(progress),
-            "timeout_sec": timeout_sec,
-        }
+        acquisition_options = {**ascent_options, **run}
         return GenerationStep(
             generator=Generators.BOTORCH_MODULAR,
             num_trials=num_trials,
@@ -173,20 +150,20 @@ def _latent_step(
     latent: dict[str, Any],
     pretraining: dict[str, Any],
     ascent_options: dict[str, Any],
-    seed: int | None,
-    progress: bool,
-    timeout_sec: float | None,
+    run: dict[str, Any],
     num_trials: int,
 ) -> GenerationNode:
     r"""The generation node of the latent route (see :mod:`botorch_roma.ax.latent`)."""
-    if timeout_sec is not None:
+    if run["timeout_sec"] is not None:
         raise RoMAInputError(
             "timeout_sec is not supported with latent=...; lower the ascent steps "
             "instead, or drop timeout_sec."
         )
     surrogate_spec = SurrogateSpec(
         model_configs=[
-            latent_model_config(latent, pretraining, seed=seed, progress=progress)
+            latent_model_config(
+                latent, pretraining, seed=run["seed"], progress=run["progress"]
+            )
         ]
     )
     return GenerationStep(
@@ -194,12 +171,11 @@ def _latent_step(
         num_trials=num_trials,
         generator_kwargs={
             "surrogate_spec": surrogate_spec,
-            "acquisition_class": RoMAAcquisition,
+            "acquisition_class": LatentRoMAAcquisition,
             "acquisition_options": {
                 **ascent_options,
-                "latent": True,
-                "seed": seed,
-                "progress": bool(progress),
+                "seed": run["seed"],
+                "progress": run["progress"],
             },
             "botorch_acqf_class": PosteriorMean,
             "transforms": LATENT_TRANSFORMS,

@@ -19,14 +19,13 @@ pieces plug it into Ax's modular BoTorch stack:
    layout and names are internal to Ax's ``OneHot``) or reading raw arms from
    the experiment (which the generator never sees): data, pending arms and
    candidates all go through the same Ax code path.
-2. **Model.** :class:`LatentRoMAModel` is the BoTorch model Ax's ``Surrogate``
-   builds and fits (through the dispatchers registered on ``import
-   botorch_roma.ax``): fitting trains the VAE and the robustly pre-trained
-   latent proxy, and its posterior at ``X`` (category ids) is the proxy at the
-   sequences' latent means, so Ax's own predictions of the generated arms
-   come from the same model that generated them.
-3. **Generation.** :class:`~botorch_roma.ax.acquisition.RoMAAcquisition`
-   recognizes the model and calls
+2. **Model.** :class:`~botorch_roma.latent.model.LatentRoMAModel` is the
+   BoTorch model Ax's ``Surrogate`` builds and fits (through the dispatchers
+   registered on ``import botorch_roma.ax``): fitting trains the VAE and the
+   robustly pre-trained latent proxy, and its posterior at ``X`` (category
+   ids) is the proxy at the sequences' latent means, so Ax's own predictions
+   of the generated arms come from the same model that generated them.
+3. **Generation.** :class:`LatentRoMAAcquisition` calls
    :meth:`~botorch_roma.latent.roma.LatentRoMA.generate` (on a copy of the
    proxy with its output negated for a minimized objective), excluding the
    training data and the pending arms, so every arm is a valid, distinct, new
@@ -41,7 +40,7 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -53,31 +52,32 @@ from ax.adapter.transforms.utils import construct_new_search_space
 from ax.core.parameter import ChoiceParameter, Parameter, ParameterType
 from ax.core.search_space import SearchSpace, SearchSpaceDigest
 from ax.generators.torch.botorch_modular.surrogate import Surrogate
-from ax.generators.torch.botorch_modular.utils import ModelConfig
+from ax.generators.torch.botorch_modular.utils import ModelConfig, validate_candidates
 from ax.generators.types import TConfig
-from botorch.acquisition.objective import PosteriorTransform
 from botorch.exceptions.errors import UnsupportedError
-from botorch.models.model import Model
-from botorch.models.transforms.input import InputTransform
-from botorch.models.transforms.outcome import OutcomeTransform
-from botorch.posteriors.ensemble import EnsemblePosterior
+from botorch.generation.sampling import SamplingStrategy
 from botorch.utils.datasets import SupervisedDataset
-from gpytorch.mlls.marginal_log_likelihood import MarginalLogLikelihood
 from torch import Tensor
 
-from botorch_roma.ax.surrogate import FIT_OPTION_NAMES
+from botorch_roma.ax.acquisition import RoMAAcquisition, check_optimize_arguments
+from botorch_roma.ax.surrogate import fit_options
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.latent import LatentRoMA
+from botorch_roma.generation.feasibility import Constraints
+from botorch_roma.latent.model import LatentRoMAModel
+from botorch_roma.options import (
+    LATENT_DEFAULTS,
+    AscentOptions,
+    LatentOptions,
+    PretrainingOptions,
+)
 
 if TYPE_CHECKING:
     from ax.adapter.base import Adapter
 
 __all__ = [
     "LATENT_TRANSFORMS",
-    "LatentOptions",
-    "LatentRoMAModel",
+    "LatentRoMAAcquisition",
     "SequenceToIds",
-    "fit_latent_model",
     "latent_model_config",
     "latent_model_inputs",
     "latent_options",
@@ -86,36 +86,14 @@ __all__ = [
 _MAX_LISTED = 5
 
 
-@dataclass
-class LatentOptions:
-    r"""Options of the latent route of :class:`RoMAGenerationStep`.
-
-    The proxy's pre-training options and the ascent options are the step's
-    ``pretraining`` and ``ascent`` (on top of
-    :data:`~botorch_roma.latent.roma.DEFAULT_LATENT_MODEL_OPTIONS` and
-    :data:`~botorch_roma.latent.roma.DEFAULT_LATENT_ASCENT_OPTIONS`).
-
-    Example:
-        >>> LatentOptions(vae={"latent_dim": 16, "epochs": 100})
-        LatentOptions(vae={'latent_dim': 16, 'epochs': 100}, latent_samples=0)
-    """
-
-    #: VAE options: ``latent_dim``, ``hidden_size``, ``beta``,
-    #: ``negative_slope`` (constructor) and ``epochs``, ``lr``, ``batch_size``
-    #: (training); see :class:`~botorch_roma.latent.roma.LatentRoMA`.
-    vae: dict[str, Any] = field(default_factory=dict)
-    #: ``0`` trains the proxy on the latent means, ``k > 0`` on ``k`` draws
-    #: from ``q(z | x)`` per sequence.
-    latent_samples: int = 0
-
-
 def latent_options(latent: bool | dict[str, Any] | LatentOptions | None) -> dict | None:
     r"""Normalize the ``latent`` argument of the generation step to a dict.
 
     Args:
         latent: ``None`` or ``False`` (the continuous route), ``True`` (the
             latent route with default options), a dict with the fields of
-            :class:`LatentOptions`, or a :class:`LatentOptions`.
+            :class:`~botorch_roma.options.LatentOptions`, or a
+            :class:`~botorch_roma.options.LatentOptions`.
 
     Returns:
         ``None`` for the continuous route, else a JSON-serializable dict
@@ -128,32 +106,13 @@ def latent_options(latent: bool | dict[str, Any] | LatentOptions | None) -> dict
     if latent is None or latent is False:
         return None
     if latent is True:
-        return asdict(LatentOptions())
-    if isinstance(latent, LatentOptions):
-        options = asdict(latent)
-    elif isinstance(latent, dict):
-        unknown = sorted(set(latent) - {"vae", "latent_samples"})
-        if unknown:
-            raise RoMAInputError(
-                f"Unknown latent option(s) {unknown}; valid options are ['vae', "
-                "'latent_samples'] (VAE options such as latent_dim or epochs go in "
-                "latent={'vae': {...}})."
-            )
-        options = asdict(LatentOptions(**latent))
-    else:
+        return LatentOptions().to_dict()
+    if not isinstance(latent, dict | LatentOptions):
         raise RoMAInputError(
             "latent must be True, False, None, a dict or a LatentOptions, got "
             f"{type(latent).__name__}."
         )
-    if not isinstance(options["vae"], dict):
-        raise RoMAInputError(
-            f"latent['vae'] must be a dict of VAE options, got "
-            f"{type(options['vae']).__name__}."
-        )
-    options["vae"] = dict(options["vae"])
-    LatentRoMA(vae_options=options["vae"], latent_samples=options["latent_samples"])
-    options["latent_samples"] = int(options["latent_samples"])
-    return options
+    return LatentOptions.from_dict(latent).to_dict()
 
 
 def _names(names: list[str]) -> str:
@@ -291,163 +250,6 @@ def _check_sequence_space(search_space: SearchSpace) -> list:
 LATENT_TRANSFORMS: list[type[Transform]] = [RemoveFixed, SequenceToIds]
 
 
-class LatentRoMAModel(Model):
-    r"""Latent RoMA as a BoTorch model over sequences of category ids.
-
-    Wraps a :class:`~botorch_roma.latent.roma.LatentRoMA` so that Ax's
-    ``Surrogate`` can build and fit it: :meth:`fit` trains the VAE and the
-    latent proxy [Yu2021roma]_, and :meth:`posterior` at ``X`` (category ids
-    as floats, rounded) is the proxy at the sequences' latent means, in the
-    original outcome units. The fitted object is :attr:`latent`.
-
-    The model holds no parameters of its own (its ``state_dict`` is empty), so
-    Ax's cross-validation with ``refit_on_cv=False`` is not supported; refit
-    instead.
-
-    Example:
-        >>> train_X = torch.randint(4, (64, 6)).double()  # 64 sequences, L=6
-        >>> train_Y = (train_X == 2).double().sum(-1, keepdim=True)
-        >>> model = LatentRoMAModel(train_X, train_Y, num_categories=4).fit(seed=0)
-        >>> model.posterior(train_X[:3]).mean.shape
-        torch.Size([3, 1])
-    """
-
-    _num_outputs = 1
-
-    def __init__(
-        self,
-        train_X: Tensor,
-        train_Y: Tensor,
-        num_categories: int,
-        vae_options: dict[str, Any] | None = None,
-        model_options: dict[str, Any] | None = None,
-        latent_samples: int = 0,
-        input_transform: InputTransform | None = None,
-        outcome_transform: OutcomeTransform | None = None,
-    ) -> None:
-        r"""
-        Args:
-            train_X: An ``n x L`` floating point tensor of category ids
-                (whole numbers in ``0, ..., C - 1``).
-            train_Y: An ``n x 1`` tensor of scores (higher is better).
-            num_categories: The number of categories ``C``.
-            vae_options: VAE options, see
-                :class:`~botorch_roma.latent.roma.LatentRoMA`.
-            model_options: The latent proxy's pre-training options.
-            latent_samples: Latent draws per sequence for the proxy's data.
-            input_transform: Not supported (must be ``None``).
-            outcome_transform: Not supported (must be ``None``; the latent
-                proxy standardizes its outcome itself).
-        """
-        super().__init__()
-        if input_transform is not None or outcome_transform is not None:
-            raise UnsupportedError(
-                "LatentRoMAModel takes no input or outcome transform (the latent "
-                "proxy standardizes its own data); pass input_transform_classes=None "
-                "and no outcome transforms in the ModelConfig."
-            )
-        if not isinstance(train_X, Tensor) or train_X.dim() != 2:
-            raise RoMAInputError(
-                "train_X must be an n x L tensor of category ids, got "
-                f"{getattr(train_X, 'shape', type(train_X).__name__)}."
-            )
-        self.num_categories = int(num_categories)
-        self._ids = self._to_ids(train_X, strict=True)
-        self.register_buffer("train_X", train_X.detach().clone(), persistent=False)
-        self.register_buffer("train_Y", train_Y.detach().clone(), persistent=False)
-        self.latent = LatentRoMA(
-            vae_options=vae_options,
-            model_options=_tuple_hidden_sizes(model_options),
-            latent_samples=latent_samples,
-        )
-
-    @property
-    def batch_shape(self) -> torch.Size:
-        r"""The model's batch shape (always empty)."""
-        return torch.Size([])
-
-    @property
-    def is_fitted(self) -> bool:
-        r"""Whether :meth:`fit` has run."""
-        return self.latent.model is not None
-
-    def _to_ids(self, X: Tensor, strict: bool = False) -> Tensor:
-        ids = X.detach().round()
-        if strict:
-            bad = (ids != X) | (ids < 0) | (ids >= self.num_categories)
-            if bad.any():
-                raise RoMAInputError(
-                    f"train_X must hold whole category ids in 0, ..., "
-                    f"{self.num_categories - 1}; got e.g. "
-                    f"{X[bad][:_MAX_LISTED].tolist()}. Use the latent route's "
-                    "transforms (LATENT_TRANSFORMS)."
-                )
-        return ids.clamp(0, self.num_categories - 1).long()
-
-    def fit(self, seed: int | None = 0, progress: bool = False) -> LatentRoMAModel:
-        r"""Train the VAE and robustly pre-train the latent proxy.
-
-        Args:
-            seed: Seed of the VAE and the proxy.
-            progress: Show progress bars.
-
-        Returns:
-            The fitted model (``self``).
-        """
-        self.latent.vae = None  # refitting trains a fresh VAE
-        self.latent.fit(
-            self._ids,
-            self.train_Y,
-            num_categories=self.num_categories,
-            seed=seed,
-            progress=progress,
-        )
-        return self
-
-    def posterior(
-        self,
-        X: Tensor,
-        output_indices: list[int] | None = None,
-        posterior_transform: PosteriorTransform | None = None,
-        **kwargs: Any,
-    ) -> EnsemblePosterior:
-        r"""The latent proxy's (deterministic) posterior at sequences ``X``.
-
-        Args:
-            X: A ``batch_shape x q x L`` tensor of category ids (rounded to the
-                nearest id and clamped to ``0, ..., C - 1``).
-            output_indices: Output indices to keep (only ``[0]`` exists).
-            posterior_transform: An optional posterior transform (Ax's
-                ``ScalarizedPosteriorTransform`` is supported).
-
-        Returns:
-            An ``EnsemblePosterior`` with ``batch_shape x 1 x q x 1`` values.
-        """
-        L = self.train_X.shape[-1]
-        if X.dim() < 2 or X.shape[-1] != L:
-            raise RoMAInputError(
-                f"X must be a `batch_shape x q x L` tensor with L={L}, got shape "
-                f"{tuple(X.shape)}."
-            )
-        if not self.is_fitted:
-            raise RoMAInputError("LatentRoMAModel is not fitted; call fit() first.")
-        Z = self.latent.encode(self._to_ids(X).reshape(-1, L))
-        Z = Z.reshape(*X.shape[:-1], Z.shape[-1])
-        return self.latent.model.posterior(
-            Z,
-            output_indices=output_indices,
-            posterior_transform=posterior_transform,
-            **kwargs,
-        )
-
-
-def _tuple_hidden_sizes(options: dict[str, Any] | None) -> dict[str, Any]:
-    options = dict(options or {})
-    if "hidden_sizes" in options:
-        options["hidden_sizes"] = tuple(int(h) for h in options["hidden_sizes"])
-    return options
-
-
 def latent_model_config(
     latent: dict[str, Any] | None = None,
     pretraining: dict[str, Any] | None = None,
@@ -471,10 +273,10 @@ def latent_model_config(
         'LatentRoMAModel'
     """
     options = latent_options(latent if latent is not None else True)
-    model_options = dict(pretraining or {})
-    LatentRoMA(model_options=_tuple_hidden_sizes(model_options))  # fail fast
-    if "hidden_sizes" in model_options:
-        model_options["hidden_sizes"] = [int(h) for h in model_options["hidden_sizes"]]
+    model_options = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in PretrainingOptions.overrides(pretraining).items()
+    }
     return ModelConfig(
         botorch_model_class=LatentRoMAModel,
         model_options={
@@ -482,7 +284,7 @@ def latent_model_config(
             "model_options": model_options,
             "latent_samples": options["latent_samples"],
         },
-        mll_options={"seed": seed, "progress": bool(progress)},
+        mll_options=fit_options(seed, progress),
         input_transform_classes=None,
         name="LatentRoMA",
     )
@@ -528,25 +330,88 @@ def latent_model_inputs(
     }
 
 
-def fit_latent_model(
-    model: LatentRoMAModel,
-    mll_class: type[MarginalLogLikelihood] | None = None,
-    mll_options: dict[str, Any] | None = None,
-) -> None:
-    r"""Fit a :class:`LatentRoMAModel` (VAE, then latent proxy) for Ax's Surrogate.
+class LatentRoMAAcquisition(RoMAAcquisition):
+    r"""The latent route's generation: ``n`` new, distinct, valid sequences.
 
-    Registered for ``fit_botorch_model`` on ``import botorch_roma.ax``.
-
-    Args:
-        model: The model to fit.
-        mll_class: Ignored (Ax fills in a GP likelihood by default).
-        mll_options: ``{"seed": int | None, "progress": bool}``.
+    The surrogate is a :class:`~botorch_roma.latent.model.LatentRoMAModel`;
+    ``optimize`` calls :meth:`~botorch_roma.latent.roma.LatentRoMA.generate`
+    (on a copy of the proxy with its output negated for a minimized
+    objective), excluding the training data and the pending arms. The
+    candidates are category ids (``n x L``), which Ax's :class:`SequenceToIds`
+    transform maps back to the parameters' values. [Yu2021roma]_
     """
-    options = dict(mll_options or {})
-    unknown = sorted(set(options) - set(FIT_OPTION_NAMES))
-    if unknown:
-        raise RoMAInputError(
-            f"Unknown latent RoMA fit option(s) {unknown} in mll_options; valid "
-            f"options are {list(FIT_OPTION_NAMES)}."
+
+    def optimize(
+        self,
+        n: int,
+        search_space_digest: SearchSpaceDigest,
+        inequality_constraints: Constraints = None,
+        equality_constraints: Constraints = None,
+        fixed_features: dict[int, float] | None = None,
+        rounding_func: Any = None,
+        optimizer_options: dict[str, Any] | None = None,
+        candidate_set: Tensor | None = None,
+        sampling_strategy: SamplingStrategy | None = None,
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        r"""Generate ``n`` new, distinct sequences from latent RoMA.
+
+        Args:
+            n: The number of sequences.
+            search_space_digest: Ax's digest (choices over the same ids).
+            inequality_constraints: Not supported.
+            equality_constraints: Not supported.
+            fixed_features: Not supported (fixed parameters are removed by
+                Ax's ``RemoveFixed`` before this point).
+            rounding_func: Unused (ids are whole numbers).
+            optimizer_options: Not supported.
+            candidate_set: Not supported.
+            sampling_strategy: Not supported.
+
+        Returns:
+            The ``n x L`` candidates, their ``n`` predicted objective values
+            (maximization-aligned) and ``n`` unit arm weights.
+        """
+        check_optimize_arguments(n, optimizer_options, candidate_set, sampling_strategy)
+        model = self._model
+        if not isinstance(model, LatentRoMAModel):
+            raise UnsupportedError(
+                "The latent route needs a LatentRoMAModel surrogate, got "
+                f"{type(model).__name__}; build the step with "
+                "RoMAGenerationStep(latent=...)."
+            )
+        if inequality_constraints or equality_constraints or fixed_features:
+            raise UnsupportedError(
+                "The latent route generates whole sequences: parameter constraints "
+                "and fixed features (e.g. fixed_parameters in get_next_trials) are "
+                "not supported; drop them or use the continuous route."
+            )
+        weights = self._single_objective_weights()
+        ascent, run = self._roma_options(LATENT_DEFAULTS[AscentOptions])
+        if run.timeout_sec is not None:
+            raise UnsupportedError(
+                "timeout_sec is not supported on the latent route; lower the ascent "
+                "steps instead."
+            )
+        roma = model.latent.negated() if weights[0] < 0 else copy.copy(model.latent)
+        roma.ascent = ascent
+        roma.exclude_training = True
+        pending = self._all_pending
+        seqs, _ = roma.generate(
+            n=n,
+            seed=run.seed,
+            exclude=None if pending is None else model.to_ids(pending),
+            progress=run.progress,
         )
-    model.fit(seed=options.get("seed"), progress=bool(options.get("progress", False)))
+        candidates = seqs.to(model.train_X)
+        with torch.no_grad():
+            validate_candidates(
+                candidates=candidates,
+                bounds=torch.tensor(search_space_digest.bounds).to(candidates).t(),
+                discrete_choices=search_space_digest.discrete_choices or None,
+                inequality_constraints=None,
+                feature_names=search_space_digest.feature_names,
+                task_features=search_space_digest.task_features,
+                equality_constraints=None,
+            )
+            values = self.acqf(candidates.unsqueeze(-2))
+        return candidates, values, torch.ones(n, dtype=candidates.dtype)

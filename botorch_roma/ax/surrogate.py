@@ -43,11 +43,11 @@ from botorch.models.transforms.outcome import Standardize
 from botorch.utils.datasets import SupervisedDataset
 from gpytorch.mlls.marginal_log_likelihood import MarginalLogLikelihood
 
-from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.models import PretrainingOptions, RoMAModel
+from botorch_roma.latent.model import LatentRoMAModel
+from botorch_roma.models.roma import RoMAModel
+from botorch_roma.options import PretrainingOptions, RunOptions
 
 __all__ = [
-    "FIT_OPTION_NAMES",
     "ROMA_TRANSFORMS",
     "fit_roma_model",
     "roma_model_config",
@@ -56,9 +56,6 @@ __all__ = [
 
 #: Ax transforms used by the RoMA generation step (see the module docs).
 ROMA_TRANSFORMS: list[type[Transform]] = list(Cont_X_trans)
-
-#: Keys of ``ModelConfig.mll_options`` understood by :func:`fit_roma_model`.
-FIT_OPTION_NAMES = ("progress", "seed")
 
 
 def roma_model_config(
@@ -70,7 +67,7 @@ def roma_model_config(
 
     Args:
         pretraining: Pre-training options, see
-            :class:`~botorch_roma.models.pretraining.PretrainingOptions`.
+            :class:`~botorch_roma.options.PretrainingOptions`.
         seed: Seed of the pre-training.
         progress: Show a progress bar during pre-training.
 
@@ -82,14 +79,10 @@ def roma_model_config(
         >>> config.botorch_model_class.__name__
         'RoMAModel'
     """
-    options = dict(pretraining or {})
-    PretrainingOptions.from_kwargs(**options)  # fail fast on bad options
-    if "hidden_sizes" in options:
-        options["hidden_sizes"] = [int(h) for h in options["hidden_sizes"]]
     return ModelConfig(
         botorch_model_class=RoMAModel,
-        model_options=options,
-        mll_options={"seed": seed, "progress": bool(progress)},
+        model_options=PretrainingOptions.overrides(pretraining, json=True),
+        mll_options=fit_options(seed, progress),
         input_transform_classes=None,
         name="RoMA",
     )
@@ -117,9 +110,7 @@ def roma_model_inputs(
     Returns:
         Keyword arguments for ``RoMAModel(...)``.
     """
-    options = dict(model_config.model_options)
-    if "hidden_sizes" in options:
-        options["hidden_sizes"] = tuple(options["hidden_sizes"])
+    options = PretrainingOptions.overrides(model_config.model_options)
     return {
         "train_X": dataset.X,
         "train_Y": dataset.Y,
@@ -128,25 +119,32 @@ def roma_model_inputs(
     }
 
 
+def fit_options(seed: int | None, progress: bool) -> dict[str, Any]:
+    r"""Validated ``mll_options`` for :func:`fit_roma_model`."""
+    return RunOptions.overrides({"seed": seed, "progress": progress})
+
+
 def fit_roma_model(
-    model: RoMAModel,
+    model: RoMAModel | LatentRoMAModel,
     mll_class: type[MarginalLogLikelihood] | None = None,
     mll_options: dict[str, Any] | None = None,
 ) -> None:
-    r"""Fit a :class:`RoMAModel` by robust pre-training, for Ax's Surrogate.
+    r"""Fit a RoMA model (continuous or latent) for Ax's ``Surrogate``.
 
-    Registered for ``fit_botorch_model`` on ``import botorch_roma.ax``.
+    Registered for ``fit_botorch_model`` on ``import botorch_roma.ax``, for
+    :class:`~botorch_roma.models.roma.RoMAModel` (robust pre-training) and
+    :class:`~botorch_roma.latent.model.LatentRoMAModel` (VAE, then latent
+    proxy).
 
     Args:
         model: The model to fit.
         mll_class: Ignored (Ax fills in a GP likelihood by default).
-        mll_options: ``{"seed": int | None, "progress": bool}``.
+        mll_options: The fit's run options, ``{"seed": int | None,
+            "progress": bool}`` (see :class:`~botorch_roma.options.RunOptions`).
     """
     options = dict(mll_options or {})
-    unknown = sorted(set(options) - set(FIT_OPTION_NAMES))
-    if unknown:
-        raise RoMAInputError(
-            f"Unknown RoMA fit option(s) {unknown} in mll_options; valid options "
-            f"are {list(FIT_OPTION_NAMES)}."
-        )
-    model.fit(seed=options.get("seed"), progress=bool(options.get("progress", False)))
+    RunOptions.check_names(
+        options, only=RunOptions.FIT, what="RoMA fit option(s) in mll_options"
+    )
+    run = RunOptions.from_dict(options, seed=options.get("seed"))
+    model.fit(seed=run.seed, progress=run.progress)

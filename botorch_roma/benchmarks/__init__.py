@@ -1,11 +1,6 @@
 r"""Offline model-based optimization benchmarks: tasks, methods and runners."""
 
-from botorch_roma.benchmarks.hyperparameters import (
-    EPSILON_GRID,
-    EpsilonSelection,
-    select_epsilon,
-    sensitivity_configs,
-)
+from botorch_roma.benchmarks.hyperparameters import sensitivity_configs
 from botorch_roma.benchmarks.methods import (
     METHODS,
     Method,
@@ -37,9 +32,7 @@ from botorch_roma.benchmarks.tasks import (
 )
 
 __all__ = [
-    "EPSILON_GRID",
     "METHODS",
-    "EpsilonSelection",
     "Method",
     "MethodSpec",
     "OfflineTask",
@@ -60,7 +53,6 @@ __all__ = [
     "register_relaxation",
     "run_benchmark",
     "run_sensitivity",
-    "select_epsilon",
     "sensitivity_configs",
     "write_report",
     "write_sensitivity_report",

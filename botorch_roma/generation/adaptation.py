@@ -35,11 +35,9 @@ import torch
 from torch import Tensor
 
 from botorch_roma.models.mlp import adaptation_grads, mlp_forward
+from botorch_roma.options import ADAPTATION_MODES, BACKENDS
 
-__all__ = ["ADAPTATION_MODES", "adapt_weights", "adaptation_objective"]
-
-#: The supported adaptation modes.
-ADAPTATION_MODES = ("per_candidate", "shared", "none")
+__all__ = ["adapt_weights", "adaptation_objective"]
 
 _NORM_EPS = 1e-30
 
@@ -142,7 +140,7 @@ def adapt_weights(
         epsilon: The relative radius of the per-tensor ball.
         alpha: The weight of the consistency term.
         steps: The number of normalized descent steps.
-        mode: One of :data:`ADAPTATION_MODES`.
+        mode: One of :data:`~botorch_roma.options.ADAPTATION_MODES`.
         backend: ``"analytic"`` (closed form, fast) or ``"autograd"``.
 
     Returns:
@@ -161,8 +159,8 @@ def adapt_weights(
     """
     if mode not in ADAPTATION_MODES:
         raise ValueError(f"Unknown adaptation mode {mode!r}; use {ADAPTATION_MODES}.")
-    if backend not in ("analytic", "autograd"):
-        raise ValueError(f"Unknown backend {backend!r}; use 'analytic' or 'autograd'.")
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown backend {backend!r}; use one of {BACKENDS}.")
     if mode == "none" or epsilon == 0.0 or steps == 0:
         return list(theta)
     shared = mode == "shared"

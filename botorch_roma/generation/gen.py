@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -42,91 +42,31 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation.adaptation import ADAPTATION_MODES, adapt_weights
+from botorch_roma.generation.adaptation import adapt_weights
+from botorch_roma.generation.feasibility import (
+    Constraints,
+    FeasibilityRepair,
+    check_constraints,
+    repair_ascent,
+)
 from botorch_roma.models.mlp import mlp_forward, mlp_value_and_input_grad
 from botorch_roma.models.roma import RoMAModel, validate_training_data
+from botorch_roma.options import AscentOptions, RunOptions, split_options
 
 __all__ = [
-    "AscentOptions",
+    "AscentProblem",
+    "ascend_and_repair",
+    "ascent_step",
+    "finish_ascent",
     "gen_candidates_roma",
     "optimize_roma",
+    "prepare_ascent",
     "select_starting_designs",
 ]
 
 
-@dataclass(frozen=True)
-class AscentOptions:
-    r"""Options of RoMA's adapted ascent.
-
-    Attributes:
-        steps: Number ``T`` of ascent updates (paper: 300, authors' code: 500;
-            100 measured best here, see README "Defaults, measured").
-        adapt_steps: Normalized weight-adaptation steps before each update.
-        alpha: Weight of the consistency term in the adaptation objective.
-        lr: Adam learning rate on the candidates, in standardized input units.
-        adaptation: ``"per_candidate"`` (each candidate gets its own
-            perturbation, Eq. 2), ``"shared"`` (one perturbation for the batch,
-            the authors' code) or ``"none"`` (ablation).
-        trust_radius: ``r`` of the step-size decay, in standardized outcome
-            units; ``None`` disables it (plain ascent on the adapted proxy).
-        epsilon: Relative adaptation radius; ``None`` uses the model's
-            pre-training ``epsilon``.
-        backend: ``"analytic"`` (closed-form gradients, fast) or
-            ``"autograd"`` (double backprop, reference).
-    """
-
-    steps: int = 100
-    adapt_steps: int = 100
-    alpha: float = 1.0
-    lr: float = 3e-3
-    adaptation: str = "per_candidate"
-    trust_radius: float | None = 4.0
-    epsilon: float | None = None
-    backend: str = "analytic"
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.steps < 0 or self.adapt_steps < 0:
-            problems.append("steps and adapt_steps must be >= 0")
-        if not (math.isfinite(self.alpha) and self.alpha >= 0):
-            problems.append(f"alpha must be a finite number >= 0, got {self.alpha}")
-        if not self.lr > 0:
-            problems.append(f"lr must be > 0, got {self.lr}")
-        if self.adaptation not in ADAPTATION_MODES:
-            problems.append(
-                f"adaptation must be one of {ADAPTATION_MODES}, got {self.adaptation!r}"
-            )
-        if self.trust_radius is not None and not self.trust_radius > 0:
-            problems.append(
-                f"trust_radius must be > 0 or None, got {self.trust_radius}"
-            )
-        if self.epsilon is not None and not self.epsilon >= 0:
-            problems.append(f"epsilon must be >= 0 or None, got {self.epsilon}")
-        if self.backend not in ("analytic", "autograd"):
-            problems.append(
-                f"backend must be 'analytic' or 'autograd', got {self.backend!r}"
-            )
-        if problems:
-            raise RoMAInputError(
-                "Invalid RoMA ascent option(s): " + "; ".join(problems) + "."
-            )
-
-    @classmethod
-    def from_dict(cls, options: dict[str, Any] | None) -> AscentOptions:
-        r"""Build options from a dict, rejecting unknown names."""
-        options = dict(options or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise RoMAInputError(
-                f"Unknown RoMA ascent option(s) {unknown}; valid options are "
-                f"{sorted(known)}."
-            )
-        return cls(**options)
-
-    def to_dict(self) -> dict[str, Any]:
-        r"""The options as a plain dict."""
-        return asdict(self)
+# Iterates kept along an ascent as fallbacks for end points that are infeasible.
+_N_SNAPSHOTS = 8
 
 
 def _input_maps(model: RoMAModel) -> tuple[Callable, Callable]:
@@ -164,6 +104,207 @@ def _check_bounds(bounds: Tensor, d: int) -> Tensor:
     return bounds
 
 
+@dataclass
+class AscentProblem:
+    r"""An ascent prepared in the model's input space (see :func:`prepare_ascent`).
+
+    Attributes:
+        model: The fitted model.
+        shape: The shape of the initial conditions (restored at the end).
+        Z0: ``n x d`` starting points in the model's input space.
+        theta: The pre-trained weights.
+        f0: ``n`` pre-trained predictions at the starts (standardized).
+        lo: ``d`` lower bounds in the model's space (or ``None``).
+        hi: ``d`` upper bounds in the model's space (or ``None``).
+        lb: ``d`` lower bounds in the design space (or ``None``).
+        ub: ``d`` upper bounds in the design space (or ``None``).
+        fixed_cols: Columns held fixed (or ``None``).
+        fixed_z: Their values in the model's space.
+        fixed_x: Their values in the design space.
+    """
+
+    model: RoMAModel
+    shape: torch.Size
+    Z0: Tensor
+    theta: list[Tensor]
+    f0: Tensor
+    lo: Tensor | None = None
+    hi: Tensor | None = None
+    lb: Tensor | None = None
+    ub: Tensor | None = None
+    fixed_cols: Tensor | None = None
+    fixed_z: Tensor | None = None
+    fixed_x: Tensor | None = None
+
+    def to_outcome(self, f: Tensor) -> Tensor:
+        r"""Standardized ``n`` predictions to the original outcome units."""
+        untransform = self.model.outcome_transform.untransform
+        return untransform(f.unsqueeze(-1))[0].squeeze(-1)
+
+    def project(self, Z: Tensor) -> None:
+        r"""Clamp ``Z`` (in place) to the box and reset its fixed features."""
+        if self.lo is not None:
+            Z.copy_(Z.clamp(self.lo, self.hi))
+        if self.fixed_cols is not None:
+            Z[:, self.fixed_cols] = self.fixed_z
+
+
+def _initial_points(initial_conditions: Tensor, d: int) -> Tensor:
+    r"""``n x d`` starting points from ``n x d`` or ``n x 1 x d`` input."""
+    shape = initial_conditions.shape
+    if initial_conditions.dim() == 3 and shape[1] == 1:
+        X0 = initial_conditions.squeeze(1)
+    elif initial_conditions.dim() == 2:
+        X0 = initial_conditions
+    else:
+        raise RoMAInputError(
+            f"initial_conditions must be `n x d` or `n x 1 x d`, got {tuple(shape)}."
+        )
+    if X0.shape[-1] != d:
+        raise RoMAInputError(
+            f"initial_conditions must have d={d} columns, got {X0.shape[-1]}."
+        )
+    if not torch.isfinite(X0).all():
+        raise RoMAInputError("initial_conditions contain NaN or inf values.")
+    return X0
+
+
+def _box(
+    X0: Tensor, lower: float | Tensor | None, upper: float | Tensor | None
+) -> tuple[Tensor, Tensor]:
+    r"""``d`` lower and upper bounds (infinite where not given)."""
+    d = X0.shape[-1]
+    lb = torch.full((d,), -math.inf).to(X0)
+    ub = torch.full((d,), math.inf).to(X0)
+    if lower is not None:
+        lb = torch.as_tensor(lower).to(X0).expand(d)
+    if upper is not None:
+        ub = torch.as_tensor(upper).to(X0).expand(d)
+    if (lb >= ub).any():
+        raise RoMAInputError("lower_bounds must be smaller than upper_bounds.")
+    return lb, ub
+
+
+def prepare_ascent(
+    initial_conditions: Tensor,
+    model: RoMAModel,
+    lower_bounds: float | Tensor | None = None,
+    upper_bounds: float | Tensor | None = None,
+    fixed_features: dict[int, float] | None = None,
+) -> AscentProblem:
+    r"""Check the inputs and map the ascent into the model's input space.
+
+    Args:
+        initial_conditions: ``n x d`` (or ``n x 1 x d``) starting designs.
+        model: A fitted :class:`~botorch_roma.models.roma.RoMAModel`.
+        lower_bounds: Lower bounds (a scalar or a ``d`` tensor), or ``None``.
+        upper_bounds: Upper bounds (a scalar or a ``d`` tensor), or ``None``.
+        fixed_features: ``{column: value}`` pairs held fixed.
+
+    Returns:
+        The prepared :class:`AscentProblem`.
+    """
+    if not getattr(model, "is_fitted", False):
+        raise RoMAInputError("The model is not fitted; call `model.fit()` first.")
+    X0 = _initial_points(initial_conditions, model.train_X.shape[-1])
+    X0 = X0.detach().to(model.train_X)
+    to_model, _ = _input_maps(model)
+    with torch.no_grad():
+        Z0 = to_model(X0).clone()
+        theta = model.pretrained_weights()
+        problem = AscentProblem(model, initial_conditions.shape, Z0, theta, f0=Z0)
+        if lower_bounds is not None or upper_bounds is not None:
+            lb, ub = _box(X0, lower_bounds, upper_bounds)
+            # Affine maps with positive scale keep the box a box.
+            problem.lb, problem.ub = lb, ub
+            problem.lo = torch.where(
+                torch.isfinite(lb), to_model(lb.unsqueeze(0))[0], -math.inf
+            )
+            problem.hi = torch.where(
+                torch.isfinite(ub), to_model(ub.unsqueeze(0))[0], math.inf
+            )
+        if fixed_features:
+            cols = sorted(fixed_features)
+            row = X0[:1].clone()
+            row[0, cols] = torch.tensor([fixed_features[k] for k in cols]).to(X0)
+            problem.fixed_cols = torch.tensor(cols, device=X0.device)
+            problem.fixed_x = row[0, problem.fixed_cols]
+            problem.fixed_z = to_model(row)[0, problem.fixed_cols]
+        problem.project(Z0)
+        problem.f0 = mlp_forward(theta, Z0)[..., 0]
+    return problem
+
+
+def ascent_step(
+    problem: AscentProblem,
+    Z: Tensor,
+    target: Tensor,
+    options: AscentOptions,
+    epsilon: float,
+) -> tuple[list[Tensor], Tensor, Tensor]:
+    r"""One update's adaptation and ascent direction (Algorithm 1, lines 7-10).
+
+    Args:
+        problem: The prepared ascent.
+        Z: ``n x d`` current candidates in the model's input space.
+        target: ``n`` consistency targets ``f(x_i; theta_{t-1})``.
+        options: The ascent options.
+        epsilon: The relative adaptation radius.
+
+    Returns:
+        A three-element tuple: the adapted weights, the ``n`` adapted
+        predictions at ``Z`` (standardized) and the ``n x d`` gradient of the
+        ascent loss with respect to ``Z`` (to be minimized).
+    """
+    adapted = adapt_weights(
+        problem.theta,
+        Z,
+        target,
+        epsilon=epsilon,
+        alpha=options.alpha,
+        steps=options.adapt_steps,
+        mode=options.adaptation,
+        backend=options.backend,
+    )
+    f, g = mlp_value_and_input_grad(adapted, Z)
+    decay = 1.0
+    if options.trust_radius is not None:
+        decay = (1.0 - (f - problem.f0) / options.trust_radius).unsqueeze(-1)
+    grad = -g * decay
+    if problem.fixed_cols is not None:
+        grad[:, problem.fixed_cols] = 0.0
+    return adapted, f, grad
+
+
+def finish_ascent(problem: AscentProblem, Z: Tensor) -> tuple[Tensor, Tensor]:
+    r"""Map the final candidates back to the design space and predict them.
+
+    Args:
+        problem: The prepared ascent.
+        Z: ``n x d`` final candidates in the model's input space.
+
+    Returns:
+        The candidates (shaped like the initial conditions) and their ``n``
+        pre-trained predictions in the original outcome units.
+    """
+    _, from_model = _input_maps(problem.model)
+    with torch.no_grad():
+        Z = Z.detach()
+        X = from_model(Z)
+        if problem.lb is not None:
+            # Undo round-off of the affine round trip at the bounds.
+            X = X.clamp(problem.lb, problem.ub)
+        if problem.fixed_cols is not None:
+            X[:, problem.fixed_cols] = problem.fixed_x
+        values = problem.to_outcome(mlp_forward(problem.theta, Z)[..., 0])
+    if not torch.isfinite(X).all():
+        raise RoMAInputError(
+            "The ascent produced non-finite candidates; lower the ascent lr or "
+            "check the model's training history."
+        )
+    return X.reshape(problem.shape), values
+
+
 def gen_candidates_roma(
     initial_conditions: Tensor,
     model: RoMAModel,
@@ -178,7 +319,10 @@ def gen_candidates_roma(
     r"""Run RoMA's adapted gradient ascent from given starting designs.
 
     Shaped like BoTorch's ``gen_candidates_torch``, with the acquisition
-    function replaced by the RoMA model itself.
+    function replaced by the RoMA model itself. The steps are
+    :func:`prepare_ascent`, ``options["steps"]`` calls of :func:`ascent_step`
+    (each followed by an Adam step on the candidates) and
+    :func:`finish_ascent`.
 
     Args:
         initial_conditions: An ``n x d`` (or ``n x 1 x d``) tensor of starting
@@ -186,7 +330,7 @@ def gen_candidates_roma(
         model: A fitted :class:`~botorch_roma.models.roma.RoMAModel`.
         lower_bounds: Lower bounds (a scalar or a ``d`` tensor), or ``None``.
         upper_bounds: Upper bounds (a scalar or a ``d`` tensor), or ``None``.
-        options: Ascent options, see :class:`AscentOptions`.
+        options: Ascent options, see :class:`~botorch_roma.options.AscentOptions`.
         callback: Called before every update as ``callback(t, X, values)`` with
             the ``n x d`` candidates in the original space and the ``n``
             adapted proxy's predictions there, in the original outcome units.
@@ -205,117 +349,28 @@ def gen_candidates_roma(
         >>> X, values = gen_candidates_roma(X0, model, options={"steps": 50})
     """
     opts = AscentOptions.from_dict(options)
-    if not getattr(model, "is_fitted", False):
-        raise RoMAInputError("The model is not fitted; call `model.fit()` first.")
-    shape = initial_conditions.shape
-    d = model.train_X.shape[-1]
-    if initial_conditions.dim() == 3 and shape[1] == 1:
-        X0 = initial_conditions.squeeze(1)
-    elif initial_conditions.dim() == 2:
-        X0 = initial_conditions
-    else:
-        raise RoMAInputError(
-            f"initial_conditions must be `n x d` or `n x 1 x d`, got {tuple(shape)}."
-        )
-    if X0.shape[-1] != d:
-        raise RoMAInputError(
-            f"initial_conditions must have d={d} columns, got {X0.shape[-1]}."
-        )
-    if not torch.isfinite(X0).all():
-        raise RoMAInputError("initial_conditions contain NaN or inf values.")
-    X0 = X0.detach().to(model.train_X)
-    to_model, from_model = _input_maps(model)
-    outcome_tf = model.outcome_transform
-
-    def to_outcome(f: Tensor) -> Tensor:
-        return outcome_tf.untransform(f.unsqueeze(-1))[0].squeeze(-1)
-
-    with torch.no_grad():
-        Z = to_model(X0).clone()
-        lo = hi = None
-        if lower_bounds is not None or upper_bounds is not None:
-            lb = (
-                torch.full((d,), -math.inf).to(X0)
-                if lower_bounds is None
-                else (torch.as_tensor(lower_bounds).to(X0).expand(d))
-            )
-            ub = (
-                torch.full((d,), math.inf).to(X0)
-                if upper_bounds is None
-                else (torch.as_tensor(upper_bounds).to(X0).expand(d))
-            )
-            if (lb >= ub).any():
-                raise RoMAInputError("lower_bounds must be smaller than upper_bounds.")
-            # Affine maps with positive scale keep the box a box.
-            lo = torch.where(
-                torch.isfinite(lb), to_model(lb.unsqueeze(0))[0], -math.inf
-            )
-            hi = torch.where(torch.isfinite(ub), to_model(ub.unsqueeze(0))[0], math.inf)
-            Z = Z.clamp(lo, hi)
-        fixed_cols = fixed_vals = None
-        if fixed_features:
-            fixed_cols = torch.tensor(sorted(fixed_features), device=X0.device)
-            row = X0[:1].clone()
-            row[0, fixed_cols] = torch.tensor(
-                [fixed_features[k] for k in sorted(fixed_features)]
-            ).to(X0)
-            fixed_vals = to_model(row)[0, fixed_cols]
-            Z[:, fixed_cols] = fixed_vals
-        theta = model.pretrained_weights()
-        f0 = mlp_forward(theta, Z)[..., 0]
-        target = f0.clone()
+    problem = prepare_ascent(
+        initial_conditions, model, lower_bounds, upper_bounds, fixed_features
+    )
+    _, from_model = _input_maps(model)
     epsilon = model.epsilon if opts.epsilon is None else opts.epsilon
-    Z = Z.requires_grad_(True)
+    Z = problem.Z0.clone().requires_grad_(True)
+    target = problem.f0.clone()
     optimizer = torch.optim.Adam([Z], lr=opts.lr)
     start = time.monotonic()
     for t in tqdm(range(opts.steps), desc="RoMA ascent", disable=not progress):
         if timeout_sec is not None and time.monotonic() - start > timeout_sec:
             break
         with torch.no_grad():
-            Zd = Z.detach()
-            adapted = adapt_weights(
-                theta,
-                Zd,
-                target,
-                epsilon=epsilon,
-                alpha=opts.alpha,
-                steps=opts.adapt_steps,
-                mode=opts.adaptation,
-                backend=opts.backend,
-            )
-            f, g = mlp_value_and_input_grad(adapted, Zd)
+            adapted, f, grad = ascent_step(problem, Z.detach(), target, opts, epsilon)
             if callback is not None:
-                callback(t, from_model(Zd), to_outcome(f))
-            decay = 1.0
-            if opts.trust_radius is not None:
-                decay = 1.0 - (f - f0) / opts.trust_radius
-                decay = decay.unsqueeze(-1)
-            grad = -g * decay
-            if fixed_cols is not None:
-                grad[:, fixed_cols] = 0.0
+                callback(t, from_model(Z.detach()), problem.to_outcome(f))
         Z.grad = grad
         optimizer.step()
         with torch.no_grad():
-            if lo is not None:
-                Z.copy_(Z.clamp(lo, hi))
-            if fixed_cols is not None:
-                Z[:, fixed_cols] = fixed_vals
+            problem.project(Z)
             target = mlp_forward(adapted, Z.detach())[..., 0]
-    with torch.no_grad():
-        Z = Z.detach()
-        X = from_model(Z)
-        if lo is not None:
-            # Undo round-off of the affine round trip at the bounds.
-            X = X.clamp(lb, ub)
-        if fixed_cols is not None:
-            X[:, fixed_cols] = row[0, fixed_cols]
-        values = to_outcome(mlp_forward(theta, Z)[..., 0])
-    if not torch.isfinite(X).all():
-        raise RoMAInputError(
-            "The ascent produced non-finite candidates; lower the ascent lr or "
-            "check the model's training history."
-        )
-    return X.reshape(shape), values
+    return finish_ascent(problem, Z)
 
 
 def select_starting_designs(
@@ -381,12 +436,11 @@ def optimize_roma(
     n: int = 128,
     train_X: Tensor | None = None,
     train_Y: Tensor | None = None,
-    seed: int | None = None,
-    callback: Callable[[int, Tensor, Tensor], None] | None = None,
-    progress: bool = False,
-    duplicate_starts: str = "error",
+    inequality_constraints: Constraints = None,
+    equality_constraints: Constraints = None,
     fixed_features: dict[int, float] | None = None,
-    timeout_sec: float | None = None,
+    duplicate_starts: str = "error",
+    callback: Callable[[int, Tensor, Tensor], None] | None = None,
     **options: Any,
 ) -> tuple[Tensor, Tensor]:
     r"""Generate ``n`` RoMA candidates from the top-``n`` distinct designs.
@@ -397,17 +451,20 @@ def optimize_roma(
         n: The number of candidates.
         train_X: ``N x d`` designs to start from (default: the model's data).
         train_Y: ``N x 1`` their scores (default: the model's data).
-        seed: Seed for the jittered starts (the ascent itself is deterministic).
-        callback: See :func:`gen_candidates_roma`.
-        progress: Show a progress bar.
+        inequality_constraints: Linear constraints in BoTorch's format, a list
+            of ``(indices, coefficients, rhs)`` tuples meaning
+            ``sum_i X[indices[i]] * coefficients[i] >= rhs``; needs ``bounds``.
+            Every returned design satisfies them: end points are projected
+            onto them, or fall back to their latest feasible ascent iterate
+            (see :mod:`botorch_roma.generation.feasibility`).
+        equality_constraints: The same with ``== rhs``.
+        fixed_features: ``{column: value}`` pairs held fixed.
         duplicate_starts: ``"error"`` or ``"jitter"``, see
             :func:`select_starting_designs`.
-        fixed_features: ``{column: value}`` pairs held fixed.
-        timeout_sec: Stop the ascent after this many seconds.
-        **options: Ascent options, see :class:`AscentOptions`: ``steps=100``,
-            ``adapt_steps=100``, ``alpha=1.0``, ``lr=3e-3``,
-            ``adaptation="per_candidate"``, ``trust_radius=4.0``,
-            ``epsilon=None``, ``backend="analytic"``.
+        callback: See :func:`gen_candidates_roma`.
+        **options: Ascent options (:class:`~botorch_roma.options.AscentOptions`)
+            and run options (:class:`~botorch_roma.options.RunOptions`:
+            ``seed`` for the jittered starts, ``progress``, ``timeout_sec``).
 
     Returns:
         A two-element tuple of the ``n x d`` candidates and their ``n``
@@ -419,21 +476,10 @@ def optimize_roma(
         >>> model = RoMAModel(train_X, train_Y).fit(seed=0)
         >>> X, values = optimize_roma(model, bounds=bounds, n=128, seed=0)
     """
-    if not isinstance(model, RoMAModel):
-        raise RoMAInputError(
-            f"optimize_roma needs a RoMAModel, got {type(model).__name__}."
-        )
-    if (train_X is None) != (train_Y is None):
-        raise RoMAInputError("Pass both train_X and train_Y, or neither.")
-    if train_X is None:
-        train_X, train_Y = model.train_X, model.train_Y
-    else:
-        train_X, train_Y = validate_training_data(train_X, train_Y)
-        if train_X.shape[-1] != model.train_X.shape[-1]:
-            raise RoMAInputError(
-                f"train_X has d={train_X.shape[-1]} but the model was fitted with "
-                f"d={model.train_X.shape[-1]}."
-            )
+    ascent, run, _ = split_options(options, AscentOptions, RunOptions)
+    ascent_options = AscentOptions.from_dict(ascent)
+    run_options = RunOptions.from_dict(run, seed=run.get("seed"))
+    train_X, train_Y = _starting_data(model, train_X, train_Y)
     d = train_X.shape[-1]
     if bounds is not None:
         bounds = _check_bounds(torch.as_tensor(bounds).to(train_X), d)
@@ -441,21 +487,114 @@ def optimize_roma(
         raise RoMAInputError(
             f"duplicate_starts must be 'error' or 'jitter', got {duplicate_starts!r}."
         )
-    AscentOptions.from_dict(options)  # fail fast on bad options
+    repair = FeasibilityRepair(
+        bounds,
+        inequality_constraints=check_constraints(
+            inequality_constraints, d, "inequality_constraints"
+        ),
+        equality_constraints=check_constraints(
+            equality_constraints, d, "equality_constraints"
+        ),
+        fixed_features=fixed_features,
+    )
     generator = None
-    if seed is not None:
-        generator = torch.Generator(device=train_X.device).manual_seed(int(seed))
+    if run_options.seed is not None:
+        generator = torch.Generator(device=train_X.device)
+        generator.manual_seed(run_options.seed)
     X0 = select_starting_designs(
         train_X, train_Y, n, duplicate_starts, bounds=bounds, generator=generator
     )
-    return gen_candidates_roma(
-        X0,
+    X, _, values = ascend_and_repair(
+        X0, model, bounds, repair, ascent_options, run_options, fixed_features, callback
+    )
+    if not torch.isfinite(X).all():
+        raise RoMAInputError(
+            f"{int((~torch.isfinite(X).all(-1)).sum())} candidate(s) could not be "
+            "made feasible, because their starting designs violate the "
+            "constraints; drop the infeasible rows from the data or pass "
+            "train_X / train_Y holding only feasible designs."
+        )
+    return X, values
+
+
+def _starting_data(
+    model: RoMAModel, train_X: Tensor | None, train_Y: Tensor | None
+) -> tuple[Tensor, Tensor]:
+    r"""The designs to start from: the model's data, or checked given data."""
+    if not isinstance(model, RoMAModel):
+        raise RoMAInputError(
+            f"optimize_roma needs a RoMAModel, got {type(model).__name__}."
+        )
+    if (train_X is None) != (train_Y is None):
+        raise RoMAInputError("Pass both train_X and train_Y, or neither.")
+    if train_X is None:
+        return model.train_X, model.train_Y
+    train_X, train_Y = validate_training_data(train_X, train_Y)
+    if train_X.shape[-1] != model.train_X.shape[-1]:
+        raise RoMAInputError(
+            f"train_X has d={train_X.shape[-1]} but the model was fitted with "
+            f"d={model.train_X.shape[-1]}."
+        )
+    return train_X, train_Y
+
+
+def ascend_and_repair(
+    starts: Tensor,
+    model: RoMAModel,
+    bounds: Tensor | None,
+    repair: FeasibilityRepair,
+    options: AscentOptions,
+    run: RunOptions,
+    fixed_features: dict[int, float] | None = None,
+    callback: Callable[[int, Tensor, Tensor], None] | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Run the ascent from ``starts`` and repair the end points.
+
+    Eight evenly spaced iterates are kept along the ascent; an end point that
+    cannot be repaired falls back to the latest feasible one (see
+    :func:`~botorch_roma.generation.feasibility.repair_ascent`).
+
+    Args:
+        starts: ``n x d`` starting designs.
+        model: A fitted RoMA model.
+        bounds: ``2 x d`` bounds, or ``None``.
+        repair: The repair step.
+        options: The ascent options.
+        run: The run options (``progress``, ``timeout_sec``).
+        fixed_features: ``{column: value}`` pairs held fixed.
+        callback: Called at every update, see :func:`gen_candidates_roma`.
+
+    Returns:
+        A three-element tuple: the ``n x d`` feasible candidates (NaN rows
+        where none was found), the raw ``n x d`` end points, and the ``n``
+        pre-trained predictions at the feasible candidates (NaN where none).
+    """
+    every = max(1, options.steps // _N_SNAPSHOTS)
+    snapshots: list[Tensor] = []
+
+    def keep(t: int, X: Tensor, values: Tensor) -> None:
+        if t > 0 and t % every == 0:
+            snapshots.append(X.detach().clone())
+        if callback is not None:
+            callback(t, X, values)
+
+    X, values = gen_candidates_roma(
+        starts,
         model,
         lower_bounds=None if bounds is None else bounds[0],
         upper_bounds=None if bounds is None else bounds[1],
-        options=options,
-        callback=callback,
+        options=options.to_dict(),
+        callback=keep,
         fixed_features=fixed_features,
-        timeout_sec=timeout_sec,
-        progress=progress,
+        timeout_sec=run.timeout_sec,
+        progress=run.progress,
     )
+    out = repair_ascent(X, starts, snapshots, repair)
+    moved = ~(out == X).all(-1)
+    if moved.any():
+        ok = moved & torch.isfinite(out).all(-1)
+        with torch.no_grad():
+            values = values.clone()
+            values[ok] = model.posterior(out[ok]).mean.squeeze(-1)
+            values[~torch.isfinite(out).all(-1)] = torch.nan
+    return out, X, values

@@ -12,20 +12,11 @@ References:
     Model-based Optimization. NeurIPS 2021.
 """
 
-from botorch_roma.latent.roma import (
-    DEFAULT_LATENT_ASCENT_OPTIONS,
-    DEFAULT_LATENT_MODEL_OPTIONS,
-    DEFAULT_LATENT_VAE_OPTIONS,
-    LatentRoMA,
-    optimize_latent_roma,
-)
+from botorch_roma.latent.roma import LatentRoMA, optimize_latent_roma
 from botorch_roma.latent.vae import CategoricalVAE, as_sequences
 
 __all__ = [
     "CategoricalVAE",
-    "DEFAULT_LATENT_ASCENT_OPTIONS",
-    "DEFAULT_LATENT_MODEL_OPTIONS",
-    "DEFAULT_LATENT_VAE_OPTIONS",
     "LatentRoMA",
     "as_sequences",
     "optimize_latent_roma",

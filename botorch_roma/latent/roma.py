@@ -30,9 +30,9 @@ are comparable whatever route produced the sequence.
 trust radius ``r = 4``) barely move the decoded sequences: the ascended codes
 climb the proxy in directions that do not change the argmax decoding, so the
 candidates are essentially the re-decoded starting designs. The latent route
-therefore defaults to ``beta = 0.1`` (:data:`DEFAULT_LATENT_VAE_OPTIONS`) and
-200 ascent steps with ``lr = 2e-2`` and ``r = 20``
-(:data:`DEFAULT_LATENT_ASCENT_OPTIONS`); the authors' reading is one option
+therefore defaults to ``beta = 0.1`` and 200 ascent steps with ``lr = 2e-2``
+and ``r = 20`` (:data:`~botorch_roma.options.LATENT_DEFAULTS`, which holds
+every default of this route); the authors' reading is one option
 away (``vae_options={"beta": 1.0}``, ``ascent_options={"lr": 2e-3, "steps":
 300, "trust_radius": 4.0}``). Measured on the TFBind8-shaped Ehrlich task
 (bottom half of the feasible sequences, subsampled to 1,000 rows, ``n = 32``,
@@ -54,6 +54,7 @@ References:
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -62,62 +63,23 @@ import torch
 from torch import Tensor
 
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation.gen import AscentOptions, gen_candidates_roma
+from botorch_roma.generation.gen import gen_candidates_roma
 from botorch_roma.latent.vae import CategoricalVAE, as_sequences
-from botorch_roma.models.pretraining import PretrainingOptions
-from botorch_roma.models.roma import RoMAModel
+from botorch_roma.models.roma import RoMAModel, negate_roma_model
+from botorch_roma.options import (
+    LATENT_DEFAULTS,
+    AscentOptions,
+    PretrainingOptions,
+    VAEOptions,
+)
 
-__all__ = [
-    "DEFAULT_LATENT_ASCENT_OPTIONS",
-    "DEFAULT_LATENT_MODEL_OPTIONS",
-    "DEFAULT_LATENT_VAE_OPTIONS",
-    "LatentRoMA",
-    "optimize_latent_roma",
-]
-
-#: VAE options of the latent route that differ from
-#: :class:`~botorch_roma.latent.vae.CategoricalVAE`'s defaults (the authors'
-#: ``beta = 1``): a ``beta = 0.1`` latent space is more informative, so an
-#: ascent step changes the decoded sequence (see the module docstring).
-DEFAULT_LATENT_VAE_OPTIONS: dict[str, Any] = {"beta": 0.1}
-
-#: RoMAModel options that differ from the continuous defaults on the latent
-#: route: the authors' code pre-trains the latent proxy (GFP, Molecule) for 100
-#: epochs.
-DEFAULT_LATENT_MODEL_OPTIONS: dict[str, Any] = {"epochs": 100}
-
-#: Ascent options that differ from the continuous defaults on the latent route.
-#: The authors use ``lr = 2e-3`` (and ``r = 4``) on latent tasks; here the
-#: latent codes must travel further before their argmax decoding changes, so the
-#: default takes larger steps with a wider trust radius (see the module
-#: docstring for the measurements behind this choice).
-DEFAULT_LATENT_ASCENT_OPTIONS: dict[str, Any] = {
-    "lr": 2e-2,
-    "steps": 200,
-    "trust_radius": 20.0,
-}
-
-_VAE_INIT_KEYS = ("latent_dim", "hidden_size", "beta", "negative_slope")
-_VAE_FIT_KEYS = ("epochs", "lr", "batch_size")
+__all__ = ["LatentRoMA", "optimize_latent_roma"]
 
 # Fallback: rounds of sampled decodes, the draws per colliding code per round,
 # and the sampling temperature of each round (hotter rounds explore further).
 _SAMPLE_ROUNDS = 4
 _SAMPLES_PER_CODE = 8
 _SAMPLE_TEMPERATURES = (1.0, 1.0, 2.0, 4.0)
-
-
-def _split_vae_options(options: dict[str, Any] | None) -> tuple[dict, dict]:
-    options = dict(options or {})
-    unknown = sorted(set(options) - set(_VAE_INIT_KEYS) - set(_VAE_FIT_KEYS))
-    if unknown:
-        raise RoMAInputError(
-            f"Unknown VAE option(s) {unknown}; valid options are "
-            f"{sorted(_VAE_INIT_KEYS + _VAE_FIT_KEYS)}."
-        )
-    init = {k: v for k, v in options.items() if k in _VAE_INIT_KEYS}
-    fit = {k: v for k, v in options.items() if k in _VAE_FIT_KEYS}
-    return init, fit
 
 
 def _rows(seqs: Tensor) -> list[tuple[int, ...]]:
@@ -160,47 +122,58 @@ class LatentRoMA:
                 one is used as is (e.g. one trained on a larger unlabeled set);
                 an unfitted one is trained in :meth:`fit`. ``None`` builds one
                 from ``vae_options``.
-            vae_options: Options of the VAE built or trained here: the
-                constructor's ``latent_dim=32``, ``hidden_size=256``,
-                ``beta=0.1`` (:data:`DEFAULT_LATENT_VAE_OPTIONS`; the class
-                default and the authors' value is 1), ``negative_slope=0.3`` and
-                :meth:`~botorch_roma.latent.vae.CategoricalVAE.fit`'s
-                ``epochs=200``, ``lr=1e-3``, ``batch_size=128``.
-            model_options: :class:`~botorch_roma.models.roma.RoMAModel`
-                pre-training options, on top of
-                :data:`DEFAULT_LATENT_MODEL_OPTIONS`.
-            ascent_options: :func:`~botorch_roma.generation.gen.optimize_roma`
-                ascent options (``steps``, ``adapt_steps``, ``alpha``, ``lr``,
-                ``adaptation``, ``trust_radius``, ``epsilon``, ``backend``), on
-                top of :data:`DEFAULT_LATENT_ASCENT_OPTIONS`.
+            vae_options: :class:`~botorch_roma.options.VAEOptions` of the VAE
+                built or trained here, on top of the latent route's defaults
+                (:data:`~botorch_roma.options.LATENT_DEFAULTS`).
+            model_options: :class:`~botorch_roma.options.PretrainingOptions`
+                of the latent proxy, on top of the latent route's defaults.
+            ascent_options: :class:`~botorch_roma.options.AscentOptions` of the
+                latent ascent, on top of the latent route's defaults.
             latent_samples: ``0`` trains the proxy on the latent means; ``k > 0``
                 on ``k`` draws from ``q(z | x)`` per sequence (``k n`` rows).
             exclude_training: If ``True``, never return a sequence from the
                 training data.
         """
-        self._vae_init, self._vae_fit = _split_vae_options(vae_options)
+        vae_options = VAEOptions.overrides(vae_options)
         if vae is not None and not isinstance(vae, CategoricalVAE):
             raise RoMAInputError(
                 f"vae must be a CategoricalVAE or None, got {type(vae).__name__}."
             )
+        self._vae_init = {
+            k: v for k, v in vae_options.items() if k in VAEOptions.ARCHITECTURE
+        }
+        self._vae_fit = {
+            k: v for k, v in vae_options.items() if k in VAEOptions.TRAINING
+        }
         if vae is not None and self._vae_init:
             raise RoMAInputError(
                 f"Got both a vae and VAE constructor options {sorted(self._vae_init)}; "
                 "set them on the CategoricalVAE you pass instead."
             )
         if vae is None:
-            self._vae_init = {**DEFAULT_LATENT_VAE_OPTIONS, **self._vae_init}
-        self.model_options = {**DEFAULT_LATENT_MODEL_OPTIONS, **(model_options or {})}
-        self.ascent_options = {
-            **DEFAULT_LATENT_ASCENT_OPTIONS,
-            **(ascent_options or {}),
-        }
-        # Fail fast on bad options.
-        PretrainingOptions.from_kwargs(**self.model_options)
-        AscentOptions.from_dict(self.ascent_options)
-        if int(latent_samples) != latent_samples or latent_samples < 0:
+            defaults = LATENT_DEFAULTS[VAEOptions]
+            self._vae_init = {
+                **{k: v for k, v in defaults.items() if k in VAEOptions.ARCHITECTURE},
+                **self._vae_init,
+            }
+            self._vae_fit = {
+                **{k: v for k, v in defaults.items() if k in VAEOptions.TRAINING},
+                **self._vae_fit,
+            }
+        self.pretraining = PretrainingOptions.from_dict(
+            LATENT_DEFAULTS[PretrainingOptions],
+            **PretrainingOptions.overrides(model_options),
+        )
+        self.ascent = AscentOptions.from_dict(
+            LATENT_DEFAULTS[AscentOptions], **AscentOptions.overrides(ascent_options)
+        )
+        if (
+            isinstance(latent_samples, bool)
+            or int(latent_samples) != latent_samples
+            or latent_samples < 0
+        ):
             raise RoMAInputError(
-                f"latent_samples must be an integer >= 0, got {latent_samples}."
+                f"latent_samples must be an integer >= 0, got {latent_samples!r}."
             )
         self.vae = vae
         self.latent_samples = int(latent_samples)
@@ -300,7 +273,7 @@ class LatentRoMA:
             )
         self.vae = vae
         Z, Y_fit = self._latent_training_data(seqs, Y, seed)
-        self.model = RoMAModel(Z, Y_fit, **self.model_options).fit(
+        self.model = RoMAModel(Z, Y_fit, **self.pretraining.to_dict()).fit(
             seed=seed, progress=progress
         )
         self.train_seqs, self.train_Y = seqs, Y
@@ -318,6 +291,19 @@ class LatentRoMA:
             for i in range(self.latent_samples)
         ]
         return torch.cat(draws).to(Y), Y.repeat(self.latent_samples, 1)
+
+    def negated(self) -> LatentRoMA:
+        r"""A shallow copy that maximizes ``-y`` (the fitted VAE is shared).
+
+        Returns:
+            A copy whose proxy predicts ``-y`` (see
+            :func:`~botorch_roma.models.roma.negate_roma_model`).
+        """
+        self._check_fitted()
+        negated = copy.copy(self)
+        negated.model = negate_roma_model(self.model)
+        negated.train_Y = -self.train_Y
+        return negated
 
     def _check_fitted(self) -> None:
         if self.model is None:
@@ -426,9 +412,7 @@ class LatentRoMA:
             )
         generator = None
         if seed is not None:
-            generator = torch.Generator(device=self.vae.enc_W1.device).manual_seed(
-                int(seed)
-            )
+            generator = torch.Generator(device=self.vae.device).manual_seed(int(seed))
         chosen: dict[tuple[int, ...], None] = {}
         counts = {"argmax": 0, "sampled": 0, "restarts": 0, "training": 0, "random": 0}
 
@@ -472,7 +456,7 @@ class LatentRoMA:
             add(train_ranked, "training")
         while len(chosen) < n:
             draws = torch.randint(
-                C, (n, L), generator=generator, device=self.vae.enc_W1.device
+                C, (n, L), generator=generator, device=self.vae.device
             )
             add(draws, "random")
         seqs = torch.tensor(list(chosen), dtype=torch.long, device=decoded.device)
@@ -498,7 +482,7 @@ class LatentRoMA:
         Z, _ = gen_candidates_roma(
             Z0,
             self.model,
-            options=self.ascent_options,
+            options=self.ascent.to_dict(),
             callback=callback,
             progress=progress,
         )
@@ -556,7 +540,7 @@ def optimize_latent_roma(
         exclude_training: Never return a training sequence.
         progress: Show progress bars.
         **ascent_options: Ascent options, see
-            :class:`~botorch_roma.generation.gen.AscentOptions`.
+            :class:`~botorch_roma.options.AscentOptions`.
 
     Returns:
         A two-element tuple of the ``n x L`` long sequences and their ``n``

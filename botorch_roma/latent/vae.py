@@ -34,10 +34,12 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torch.nn import Module, Parameter
+from torch.nn import Linear, Module
 from torch.nn.functional import leaky_relu, log_softmax, one_hot
+from torch.nn.utils import skip_init
 
 from botorch_roma.exceptions import RoMAInputError, RoMATrainingError
+from botorch_roma.options import VAEOptions
 
 __all__ = ["CategoricalVAE", "as_sequences"]
 
@@ -144,6 +146,17 @@ def as_sequences(
     return seqs
 
 
+def _only(options: dict[str, Any], allowed: tuple[str, ...], elsewhere: str) -> None:
+    r"""Reject VAE options that belong to the other half (architecture/training)."""
+    VAEOptions.check_names(options)
+    misplaced = sorted(set(options) - set(allowed))
+    if misplaced:
+        raise RoMAInputError(
+            f"VAE option(s) {misplaced} are not accepted here; pass them to "
+            f"{elsewhere} instead."
+        )
+
+
 def _glorot_(W: Tensor, generator: torch.Generator | None) -> None:
     fan_out, fan_in = W.shape
     limit = math.sqrt(6.0 / (fan_in + fan_out))
@@ -180,73 +193,68 @@ class CategoricalVAE(Module):
         self,
         seq_len: int,
         num_categories: int,
-        latent_dim: int = 32,
-        hidden_size: int = 256,
-        beta: float = 1.0,
-        negative_slope: float = 0.3,
         dtype: torch.dtype = torch.float,
         device: torch.device | str | None = None,
+        **options: Any,
     ) -> None:
         r"""Build an untrained VAE.
 
         Args:
             seq_len: The sequence length ``L``.
             num_categories: The number of categories ``C`` (ids ``0..C-1``).
-            latent_dim: The latent dimension ``k``.
-            hidden_size: Width of the encoder's and decoder's hidden layer.
-            beta: The weight of the KL term in the loss (``1`` is the ELBO).
-            negative_slope: The LeakyReLU slope (``0.3`` is Keras' default,
-                which the authors' code uses).
             dtype: The floating point dtype of the weights and latent codes.
             device: The device of the weights.
+            **options: Architecture options of
+                :class:`~botorch_roma.options.VAEOptions` (``latent_dim``,
+                ``hidden_size``, ``beta``, ``negative_slope``); the training
+                options go to :meth:`fit`.
         """
         super().__init__()
-        for name, value in (
-            ("seq_len", seq_len),
-            ("latent_dim", latent_dim),
-            ("hidden_size", hidden_size),
-        ):
-            if int(value) != value or value < 1:
-                raise RoMAInputError(f"{name} must be a positive integer, got {value}.")
-        if int(num_categories) != num_categories or num_categories < 2:
+        for name, value in (("seq_len", seq_len), ("num_categories", num_categories)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise RoMAInputError(
+                    f"{name} must be a positive integer, got {value!r}."
+                )
+        if num_categories < 2:
             raise RoMAInputError(
                 f"num_categories must be an integer >= 2, got {num_categories}."
             )
-        if not beta >= 0.0:
-            raise RoMAInputError(f"beta must be non-negative, got {beta}.")
+        _only(options, VAEOptions.ARCHITECTURE, "fit()")
+        #: The VAE's options (architecture fixed here, training defaults for fit).
+        self.options = VAEOptions.from_dict(options)
         self.seq_len = int(seq_len)
         self.num_categories = int(num_categories)
-        self.latent_dim = int(latent_dim)
-        self.hidden_size = int(hidden_size)
-        self.beta = float(beta)
-        self.negative_slope = float(negative_slope)
+        self.latent_dim = self.options.latent_dim
+        self.hidden_size = self.options.hidden_size
+        self.beta = self.options.beta
+        self.negative_slope = self.options.negative_slope
+        if device is None:  # the default device, as torch.empty would use
+            device = torch.empty(0).device
         tkwargs: dict[str, Any] = {"dtype": dtype, "device": device}
         d_in = self.seq_len * self.num_categories
-        # Weights are stored as out x in, like torch.nn.Linear.
-        self.enc_W1 = Parameter(torch.empty(self.hidden_size, d_in, **tkwargs))
-        self.enc_b1 = Parameter(torch.empty(self.hidden_size, **tkwargs))
-        self.enc_W2 = Parameter(
-            torch.empty(2 * self.latent_dim, self.hidden_size, **tkwargs)
-        )
-        self.enc_b2 = Parameter(torch.empty(2 * self.latent_dim, **tkwargs))
-        self.dec_W1 = Parameter(
-            torch.empty(self.hidden_size, self.latent_dim, **tkwargs)
-        )
-        self.dec_b1 = Parameter(torch.empty(self.hidden_size, **tkwargs))
-        self.dec_W2 = Parameter(torch.empty(d_in, self.hidden_size, **tkwargs))
-        self.dec_b2 = Parameter(torch.empty(d_in, **tkwargs))
+        k, h = self.latent_dim, self.hidden_size
+        # skip_init: no draw from the global RNG (reset_parameters seeds its own).
+        self.enc1 = skip_init(Linear, d_in, h, **tkwargs)
+        self.enc2 = skip_init(Linear, h, 2 * k, **tkwargs)
+        self.dec1 = skip_init(Linear, k, h, **tkwargs)
+        self.dec2 = skip_init(Linear, h, d_in, **tkwargs)
         self.loss_history: list[float] = []
         self.is_fitted = False
         self.reset_parameters(seed=0)
 
     @property
+    def device(self) -> torch.device:
+        r"""The device of the weights (and of the codes and sequences made here)."""
+        return self.enc1.weight.device
+
+    @property
     def _tkwargs(self) -> dict[str, Any]:
-        return {"dtype": self.enc_W1.dtype, "device": self.enc_W1.device}
+        return {"dtype": self.enc1.weight.dtype, "device": self.device}
 
     def _generator(self, seed: int | None) -> torch.Generator | None:
         if seed is None:
             return None
-        return torch.Generator(device=self.enc_W1.device).manual_seed(int(seed))
+        return torch.Generator(device=self.device).manual_seed(int(seed))
 
     def reset_parameters(self, seed: int | None = None) -> None:
         r"""Re-initialize the weights: Glorot-uniform kernels and zero biases.
@@ -256,7 +264,7 @@ class CategoricalVAE(Module):
         """
         generator = self._generator(seed)
         for name, param in self.named_parameters():
-            if name.split("_")[1].startswith("W"):
+            if name.endswith("weight"):
                 _glorot_(param, generator)
             else:
                 with torch.no_grad():
@@ -274,7 +282,7 @@ class CategoricalVAE(Module):
         return Z.to(**self._tkwargs)
 
     def _one_hot(self, seqs: Tensor) -> Tensor:
-        return one_hot(seqs, self.num_categories).to(self.enc_W1.dtype).flatten(-2)
+        return one_hot(seqs, self.num_categories).to(self.enc1.weight).flatten(-2)
 
     def encode_distribution(
         self, sequences: Tensor | Sequence[Sequence[int]]
@@ -292,16 +300,13 @@ class CategoricalVAE(Module):
             sequences,
             num_categories=self.num_categories,
             seq_len=self.seq_len,
-            device=self.enc_W1.device,
+            device=self.device,
         )
         return self._encode(seqs)
 
     def _encode(self, seqs: Tensor) -> tuple[Tensor, Tensor]:
-        h = leaky_relu(
-            torch.nn.functional.linear(self._one_hot(seqs), self.enc_W1, self.enc_b1),
-            self.negative_slope,
-        )
-        out = torch.nn.functional.linear(h, self.enc_W2, self.enc_b2)
+        h = leaky_relu(self.enc1(self._one_hot(seqs)), self.negative_slope)
+        out = self.enc2(h)
         return out[..., : self.latent_dim], out[..., self.latent_dim :]
 
     def encode(
@@ -332,11 +337,8 @@ class CategoricalVAE(Module):
             return mean + (0.5 * log_var).exp() * noise
 
     def _decode_log_probs(self, Z: Tensor) -> Tensor:
-        h = leaky_relu(
-            torch.nn.functional.linear(Z, self.dec_W1, self.dec_b1),
-            self.negative_slope,
-        )
-        logits = torch.nn.functional.linear(h, self.dec_W2, self.dec_b2)
+        h = leaky_relu(self.dec1(Z), self.negative_slope)
+        logits = self.dec2(h)
         logits = logits.reshape(*Z.shape[:-1], self.seq_len, self.num_categories)
         return log_softmax(logits, dim=-1)
 
@@ -396,7 +398,7 @@ class CategoricalVAE(Module):
             cross-entropy plus ``beta`` times the KL divergence to ``N(0, I)``.
         """
         seqs = as_sequences(
-            sequences, self.num_categories, self.seq_len, device=self.enc_W1.device
+            sequences, self.num_categories, self.seq_len, device=self.device
         )
         return self._loss(seqs, self._generator(seed))
 
@@ -412,11 +414,9 @@ class CategoricalVAE(Module):
     def fit(
         self,
         sequences: Tensor | Sequence[Sequence[int]],
-        epochs: int = 200,
-        lr: float = 1e-3,
-        batch_size: int = 128,
         seed: int | None = 0,
         progress: bool = False,
+        **options: Any,
     ) -> CategoricalVAE:
         r"""Train the VAE from scratch with Adam on minibatches.
 
@@ -426,27 +426,28 @@ class CategoricalVAE(Module):
         Args:
             sequences: ``n x L`` training category ids (or a list of
                 equal-length sequences).
-            epochs: Passes over the data.
-            lr: Adam's learning rate.
-            batch_size: Minibatch size.
             seed: Seed for the initialization, shuffling and noise.
             progress: Show a progress bar over epochs.
+            **options: Training options of
+                :class:`~botorch_roma.options.VAEOptions` (``epochs``, ``lr``,
+                ``batch_size``).
 
         Returns:
             The fitted VAE (``self``), in eval mode.
         """
-        if int(epochs) != epochs or epochs < 1:
-            raise RoMAInputError(f"epochs must be a positive integer, got {epochs}.")
-        if int(batch_size) != batch_size or batch_size < 1:
+        _only(options, VAEOptions.TRAINING, "the constructor")
+        opts = self.options.replace(**options)
+        if opts.epochs < 1:
             raise RoMAInputError(
-                f"batch_size must be a positive integer, got {batch_size}."
+                f"epochs must be a positive integer, got {opts.epochs}."
             )
+        epochs, batch_size = opts.epochs, opts.batch_size
         seqs = as_sequences(
-            sequences, self.num_categories, self.seq_len, device=self.enc_W1.device
+            sequences, self.num_categories, self.seq_len, device=self.device
         )
         self.reset_parameters(seed=seed)
         generator = self._generator(seed)
-        optimizer = torch.optim.Adam(self.parameters(), lr=lr)
+        optimizer = torch.optim.Adam(self.parameters(), lr=opts.lr)
         n = seqs.shape[0]
         iterator = range(int(epochs))
         if progress:
@@ -489,7 +490,7 @@ class CategoricalVAE(Module):
             The per-position accuracy in ``[0, 1]``.
         """
         seqs = as_sequences(
-            sequences, self.num_categories, self.seq_len, device=self.enc_W1.device
+            sequences, self.num_categories, self.seq_len, device=self.device
         )
         recon = self.decode(self.encode(seqs))
         return (recon == seqs).double().mean().item()

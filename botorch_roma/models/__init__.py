@@ -1,11 +1,14 @@
-r"""RoMA's proxy model and its robust pre-training."""
+r"""RoMA's proxy model, its robust pre-training and the offline epsilon rule."""
 
-from botorch_roma.models.pretraining import PretrainingOptions, robust_pretrain
-from botorch_roma.models.roma import RoMAModel, validate_training_data
+from botorch_roma.models.epsilon import EPSILON_GRID, EpsilonSelection
+from botorch_roma.models.pretraining import robust_pretrain
+from botorch_roma.models.roma import RoMAModel, select_epsilon, validate_training_data
 
 __all__ = [
-    "PretrainingOptions",
+    "EPSILON_GRID",
+    "EpsilonSelection",
     "RoMAModel",
     "robust_pretrain",
+    "select_epsilon",
     "validate_training_data",
 ]

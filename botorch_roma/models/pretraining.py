@@ -25,116 +25,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
 
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from botorch_roma.exceptions import RoMAInputError, RoMATrainingError
+from botorch_roma.exceptions import RoMATrainingError
 from botorch_roma.models.mlp import mlp_forward
+from botorch_roma.options import PretrainingOptions
 
 __all__ = [
-    "LOSSES",
-    "PretrainingOptions",
     "gaussian_nll",
     "robust_pretrain",
     "worst_case_perturbation",
 ]
-
-#: The supported pre-training losses.
-LOSSES = ("mse", "nll")
-
-
-@dataclass(frozen=True)
-class PretrainingOptions:
-    r"""Options of the robust pre-training, with the paper's defaults.
-
-    Attributes:
-        hidden_sizes: Widths of the hidden softplus layers (paper: 64, 64).
-        epsilon: Relative radius of the per-tensor weight-perturbation ball
-            (the authors' value for Hopper/Ant/D'Kitty; 5e-4 for
-            Superconductor/GFP). ``0`` disables the weight perturbation
-            (Gaussian smoothing only).
-        sigma: Std of the Gaussian input noise, in standardized input units.
-        inner_steps: Number ``K`` of normalized ascent steps for the worst-case
-            weight perturbation.
-        epochs: Passes over the training data. ``None`` (default) uses 50
-            epochs (the authors' setting for 17k rows) or enough epochs for
-            ``min_updates`` minibatch updates, whichever is more, so that small
-            tables are not under-trained.
-        min_updates: The minimum number of updates when ``epochs=None``.
-        lr: Adam learning rate.
-        batch_size: Minibatch size.
-        loss: ``"nll"`` (Gaussian NLL with a soft-clamped learned std, the
-            authors' code; default) or ``"mse"`` (squared error, the paper's
-            Eq. 1). See README, "Defaults, measured".
-        grad_clip: Each gradient tensor is clipped to this norm (``None``: off).
-        val_size: Rows held out to log a validation loss (never used for early
-            stopping). ``None`` picks ``min(200, n // 10)`` when ``n >= 50``,
-            else 0.
-    """
-
-    hidden_sizes: tuple[int, ...] = (64, 64)
-    epsilon: float = 5e-3
-    sigma: float = 0.2
-    inner_steps: int = 20
-    epochs: int | None = None
-    min_updates: int = 2000
-    lr: float = 1e-3
-    batch_size: int = 128
-    loss: str = "nll"
-    grad_clip: float | None = 1.0
-    val_size: int | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
-        problems = []
-        if len(self.hidden_sizes) == 0 or any(h < 1 for h in self.hidden_sizes):
-            problems.append("hidden_sizes must be a non-empty list of positive ints")
-        for name in ("epsilon", "sigma"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                problems.append(f"{name} must be a finite number >= 0, got {value}")
-        for name in ("inner_steps", "epochs", "min_updates"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                problems.append(f"{name} must be >= 0, got {value}")
-        if not self.lr > 0:
-            problems.append(f"lr must be > 0, got {self.lr}")
-        if self.batch_size < 1:
-            problems.append(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.loss not in LOSSES:
-            problems.append(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            problems.append(f"grad_clip must be > 0 or None, got {self.grad_clip}")
-        if self.val_size is not None and self.val_size < 0:
-            problems.append(f"val_size must be >= 0 or None, got {self.val_size}")
-        if problems:
-            raise RoMAInputError("Invalid RoMA option(s): " + "; ".join(problems) + ".")
-
-    @classmethod
-    def from_kwargs(cls, **kwargs) -> PretrainingOptions:
-        r"""Build options from keyword arguments, rejecting unknown names."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(kwargs) - known)
-        if unknown:
-            raise RoMAInputError(
-                f"Unknown RoMAModel option(s) {unknown}; valid options are "
-                f"{sorted(known)}."
-            )
-        return cls(**kwargs)
-
-    def num_epochs(self, n: int) -> int:
-        r"""The number of epochs for ``n`` training rows."""
-        if self.epochs is not None:
-            return self.epochs
-        batches = math.ceil(n / self.batch_size)
-        return max(50, math.ceil(self.min_updates / max(batches, 1)))
-
-    def to_dict(self) -> dict:
-        r"""The options as a plain dict."""
-        return asdict(self)
 
 
 def _soft_clamp_logstd(raw: Tensor, bounds: Tensor) -> Tensor:

@@ -24,6 +24,7 @@ References:
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from typing import Any
@@ -41,10 +42,22 @@ from botorch.posteriors.ensemble import EnsemblePosterior
 from torch import Tensor
 
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.models.epsilon import (
+    EPSILON_GRID,
+    EpsilonSelection,
+    rule_val_size,
+    run_epsilon_rule,
+)
 from botorch_roma.models.mlp import init_mlp_params, mlp_forward
-from botorch_roma.models.pretraining import PretrainingOptions, robust_pretrain
+from botorch_roma.models.pretraining import robust_pretrain
+from botorch_roma.options import PretrainingOptions
 
-__all__ = ["RoMAModel", "validate_training_data"]
+__all__ = [
+    "RoMAModel",
+    "negate_roma_model",
+    "select_epsilon",
+    "validate_training_data",
+]
 
 # Soft bounds of the log-std head for loss="nll", as in the authors' code.
 _LOGSTD_INIT = (math.log(0.1), math.log(0.2))
@@ -152,15 +165,14 @@ class RoMAModel(DeterministicModel):
             outcome_transform: An outcome transform; defaults to
                 ``Standardize(m=1)``, fitted on ``train_Y``.
             **options: Pre-training options, see
-                :class:`~botorch_roma.models.pretraining.PretrainingOptions`:
-                ``hidden_sizes=(64, 64)``, ``epsilon=5e-3``, ``sigma=0.2``,
-                ``inner_steps=20``, ``epochs=None`` (50, or more for
-                at least ``min_updates=2000`` updates), ``lr=1e-3``,
-                ``batch_size=128``, ``loss="nll"``, ``grad_clip=1.0``,
-                ``val_size=None``.
+                :class:`~botorch_roma.options.PretrainingOptions` for the
+                names, defaults and ranges. ``epsilon="auto"`` chooses
+                ``epsilon`` in :meth:`fit` by the paper's offline rule (see
+                :mod:`botorch_roma.models.epsilon`) and keeps the evidence as
+                :attr:`epsilon_selection`.
         """
         super().__init__()
-        self.options = PretrainingOptions.from_kwargs(**options)
+        self.options = PretrainingOptions.from_dict(options)
         train_X, train_Y = validate_training_data(train_X, train_Y)
         tkwargs = {"dtype": train_X.dtype, "device": train_X.device}
         d = train_X.shape[-1]
@@ -200,6 +212,8 @@ class RoMAModel(DeterministicModel):
             else None
         )
         self.training_history: list[dict] = []
+        #: The offline rule's choice and evidence when ``epsilon="auto"``.
+        self.epsilon_selection: EpsilonSelection | None = None
         self.is_fitted = False
         self.eval()
 
@@ -209,9 +223,17 @@ class RoMAModel(DeterministicModel):
         return torch.Size([])
 
     @property
-    def epsilon(self) -> float:
-        r"""The relative weight-perturbation radius used in pre-training."""
-        return self.options.epsilon
+    def epsilon(self) -> float | None:
+        r"""The relative weight-perturbation radius used in pre-training.
+
+        With ``epsilon="auto"`` this is the value the offline rule chose
+        (``None`` before :meth:`fit`).
+        """
+        if self.options.epsilon != "auto":
+            return self.options.epsilon
+        return (
+            None if self.epsilon_selection is None else self.epsilon_selection.epsilon
+        )
 
     def pretrained_weights(self) -> list[Tensor]:
         r"""The pre-trained weights ``[W_1, b_1, ..., W_L, b_L]``, detached."""
@@ -226,7 +248,9 @@ class RoMAModel(DeterministicModel):
         r"""Run the robust pre-training (paper Eq. 1) and return the model.
 
         The weights are re-initialized first, so fitting twice with the same
-        seed gives the same model.
+        seed gives the same model. With ``epsilon="auto"`` the offline rule
+        (:meth:`run_epsilon_rule`) runs first, with the same seed, and the
+        model is then fitted with the chosen value.
 
         Args:
             seed: Seed for the initialization, the validation split, shuffling
@@ -241,11 +265,54 @@ class RoMAModel(DeterministicModel):
             RoMATrainingError: If the training loss or the weights become
                 non-finite; lower ``epsilon`` or ``lr``.
         """
-        Z, y = self._train_Z, self._train_y_std
-        device = Z.device
-        generator = None
-        if seed is not None:
-            generator = torch.Generator(device=device).manual_seed(int(seed))
+        options = self.options
+        if options.epsilon == "auto":
+            self.epsilon_selection = self.run_epsilon_rule(seed=seed)
+            options = options.replace(epsilon=self.epsilon_selection.epsilon)
+        self.training_history = self._pretrain(options, seed, progress, callback)
+        self.is_fitted = True
+        return self
+
+    def run_epsilon_rule(
+        self,
+        seed: int | None = 0,
+        grid: tuple[float, ...] = EPSILON_GRID,
+        val_size: int | None = None,
+        train_tolerance: float = 0.25,
+        val_tolerance: float = 0.1,
+    ) -> EpsilonSelection:
+        r"""Choose ``epsilon`` by the paper's offline rule on this model's data.
+
+        Fits the proxy once with ``epsilon = 0`` and then for each grid value
+        (largest first) until one is stable; see
+        :mod:`botorch_roma.models.epsilon`. The other pre-training options are
+        this model's. The model's weights are left at the last trial's fit, so
+        call :meth:`fit` afterwards.
+
+        Args:
+            seed: Seed of every fit (they differ only in ``epsilon``).
+            grid: Candidate values (> 0).
+            val_size: Held-out rows for the validation loss; ``None`` uses
+                :func:`~botorch_roma.models.epsilon.rule_val_size`.
+            train_tolerance: See :func:`~botorch_roma.models.epsilon.run_epsilon_rule`.
+            val_tolerance: See :func:`~botorch_roma.models.epsilon.run_epsilon_rule`.
+
+        Returns:
+            An :class:`~botorch_roma.models.epsilon.EpsilonSelection`.
+        """
+        if val_size is None:
+            val_size = rule_val_size(self._train_Z.shape[0])
+        base = self.options.replace(epsilon=0.0, val_size=val_size)
+        return run_epsilon_rule(
+            lambda eps: self._pretrain(base.replace(epsilon=eps), seed),
+            grid=grid,
+            train_tolerance=train_tolerance,
+            val_tolerance=val_tolerance,
+        )
+
+    def _reset_weights(self, generator: torch.Generator | None) -> None:
+        r"""Re-initialize the MLP weights (and the log-std bounds)."""
+        Z = self._train_Z
         with torch.no_grad():
             fresh = init_mlp_params(
                 Z.shape[-1],
@@ -253,14 +320,28 @@ class RoMAModel(DeterministicModel):
                 self.params[-1].shape[-1],
                 generator=generator,
                 dtype=Z.dtype,
-                device=device,
+                device=Z.device,
             )
             for p, new in zip(self.params, fresh):
                 p.copy_(new)
             if self.logstd_bounds is not None:
                 self.logstd_bounds.copy_(torch.tensor(_LOGSTD_INIT).to(Z))
+
+    def _pretrain(
+        self,
+        options: PretrainingOptions,
+        seed: int | None,
+        progress: bool = False,
+        callback: Callable[[dict], None] | None = None,
+    ) -> list[dict]:
+        r"""Re-initialize and robustly pre-train the weights; return the history."""
+        Z, y = self._train_Z, self._train_y_std
+        generator = None
+        if seed is not None:
+            generator = torch.Generator(device=Z.device).manual_seed(int(seed))
+        self._reset_weights(generator)
         n = Z.shape[0]
-        val_size = self.options.val_size
+        val_size = options.val_size
         if val_size is None:
             val_size = min(200, n // 10) if n >= 50 else 0
         if val_size >= n - 1:
@@ -268,15 +349,15 @@ class RoMAModel(DeterministicModel):
                 f"val_size={val_size} leaves fewer than 2 training rows out of {n}; "
                 "lower val_size."
             )
-        perm = torch.randperm(n, generator=generator, device=device)
+        perm = torch.randperm(n, generator=generator, device=Z.device)
         val_idx, train_idx = perm[:val_size], perm[val_size:]
         self.train()
         try:
-            self.training_history = robust_pretrain(
+            return robust_pretrain(
                 list(self.params),
                 Z[train_idx],
                 y[train_idx],
-                self.options,
+                options,
                 logstd_bounds=self.logstd_bounds,
                 val_X=Z[val_idx],
                 val_y=y[val_idx],
@@ -286,8 +367,6 @@ class RoMAModel(DeterministicModel):
             )
         finally:
             self.eval()
-        self.is_fitted = True
-        return self
 
     def forward(self, X: Tensor) -> Tensor:
         r"""The proxy's prediction in standardized outcome units.
@@ -336,3 +415,90 @@ class RoMAModel(DeterministicModel):
             posterior_transform=posterior_transform,
             **kwargs,
         )
+
+
+def select_epsilon(
+    train_X: Tensor,
+    train_Y: Tensor,
+    grid: tuple[float, ...] = EPSILON_GRID,
+    seed: int | None = 0,
+    val_size: int | None = None,
+    train_tolerance: float = 0.25,
+    val_tolerance: float = 0.1,
+    **model_options: Any,
+) -> EpsilonSelection:
+    r"""The paper's offline rule: the largest ``epsilon`` with stable pre-training.
+
+    A function form of ``RoMAModel(train_X, train_Y, epsilon="auto")``; see
+    :mod:`botorch_roma.models.epsilon` for the stability checks. Only training
+    and validation losses are used; no oracle is queried.
+
+    Args:
+        train_X: An ``n x d`` tensor of designs.
+        train_Y: An ``n x 1`` tensor of scores.
+        grid: Candidate values (> 0), tried from the largest down.
+        seed: Seed of every fit.
+        val_size: Held-out rows for the validation loss; ``None`` picks
+            ``min(500 if n >= 10000 else 200, max(2, n // 5))``.
+        train_tolerance: See :func:`~botorch_roma.models.epsilon.run_epsilon_rule`.
+        val_tolerance: See :func:`~botorch_roma.models.epsilon.run_epsilon_rule`.
+        **model_options: Further pre-training options (``epochs``,
+            ``hidden_sizes``, ``loss``, ...), shared by all fits.
+
+    Returns:
+        An :class:`~botorch_roma.models.epsilon.EpsilonSelection`.
+
+    Example:
+        >>> X = torch.rand(100, 3, dtype=torch.double)
+        >>> Y = -(X - 0.5).square().sum(-1, keepdim=True)
+        >>> selection = select_epsilon(X, Y, grid=(1e-2, 1e-3), epochs=5)
+        >>> selection.epsilon in (0.0, 1e-3, 1e-2)
+        True
+    """
+    if "epsilon" in model_options:
+        raise RoMAInputError(
+            "select_epsilon chooses epsilon itself; pass candidate values via "
+            "`grid` instead of `epsilon`."
+        )
+    model = RoMAModel(train_X, train_Y, **model_options)
+    return model.run_epsilon_rule(
+        seed=seed,
+        grid=grid,
+        val_size=val_size,
+        train_tolerance=train_tolerance,
+        val_tolerance=val_tolerance,
+    )
+
+
+def negate_roma_model(model: RoMAModel) -> RoMAModel:
+    r"""A copy of a fitted RoMA model that predicts ``-y`` instead of ``y``.
+
+    The sign of the MLP's output (its last layer) and of the outcome
+    standardization's mean are flipped, so every prediction, input gradient
+    and adaptation step of the copy is that of the proxy of ``-y``. Used to
+    minimize with an ascent that maximizes.
+
+    Args:
+        model: A fitted :class:`RoMAModel` with a ``Standardize`` outcome
+            transform.
+
+    Returns:
+        The negated copy (the input model is not modified).
+
+    Example:
+        >>> neg = negate_roma_model(model)
+        >>> torch.allclose(neg.posterior(X).mean, -model.posterior(X).mean)
+        True
+    """
+    if not isinstance(model.outcome_transform, Standardize):
+        raise UnsupportedError(
+            "Minimizing with RoMA needs a model with a Standardize outcome transform,"
+            f" got {type(model.outcome_transform).__name__}."
+        )
+    negated = copy.deepcopy(model)
+    with torch.no_grad():
+        negated.params[-2][..., 0].neg_()  # W_L: in x out, column 0 is the mean
+        negated.params[-1][..., 0].neg_()
+        negated.outcome_transform.means.neg_()
+        negated.train_Y.neg_()
+    return negated

@@ -26,7 +26,7 @@ from botorch_roma.ax import (
 )
 from botorch_roma.ax.data import experiment_of
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation import AscentOptions
+from botorch_roma.options import AscentOptions
 from test.ax.helpers import (
     FAST,
     fast_strategy,

@@ -25,8 +25,7 @@ from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma.ax import (
     LATENT_TRANSFORMS,
-    LatentOptions,
-    LatentRoMAModel,
+    LatentRoMAAcquisition,
     RoMAGenerationStep,
     SequenceToIds,
     attach_offline_data,
@@ -38,6 +37,8 @@ from botorch_roma.ax.data import experiment_of
 from botorch_roma.ax.latent import latent_options
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.latent import LatentRoMA
+from botorch_roma.latent.model import LatentRoMAModel
+from botorch_roma.options import LatentOptions
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -165,7 +166,7 @@ def test_options_and_step():
     node = RoMAGenerationStep(latent={"vae": {"epochs": 7}}, ascent={"steps": 3})
     assert isinstance(node, GenerationNode)
     kwargs = node.generator_specs[0].generator_kwargs
-    assert kwargs["acquisition_options"]["latent"] is True
+    assert kwargs["acquisition_class"] is LatentRoMAAcquisition
     assert kwargs["acquisition_options"]["steps"] == 3
     assert kwargs["transforms"] == LATENT_TRANSFORMS
     config = kwargs["surrogate_spec"].model_configs[0]

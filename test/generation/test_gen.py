@@ -22,6 +22,61 @@ def _model(dtype, device, n=40, d=3):
 
 
 class TestOptimizeRoMA(BotorchTestCase):
+    def test_linear_constraints(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            model = _model(**tkwargs)
+            bounds = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
+            # The optimum (0.6, 0.6, 0.6) breaks x0 + x1 <= 1, so the ascent
+            # pushes candidates across it: all of them must come back feasible.
+            idx = torch.tensor([0, 1])
+            ineq = [(idx, torch.tensor([-1.0, -1.0], **tkwargs), -1.0)]
+            feasible = model.train_X[:, :2].sum(-1) <= 1.0
+            X, values = optimize_roma(
+                model,
+                bounds=bounds,
+                n=8,
+                train_X=model.train_X[feasible],
+                train_Y=model.train_Y[feasible],
+                inequality_constraints=ineq,
+                seed=0,
+                steps=30,
+                adapt_steps=2,
+                lr=0.05,
+            )
+            self.assertEqual(X.shape, (8, 3))
+            self.assertTrue((X[:, :2].sum(-1) <= 1.0 + 1e-6).all())
+            self.assertTrue(((X >= 0) & (X <= 1)).all())
+            expected = model.posterior(X).mean.squeeze(-1)
+            self.assertAllClose(values, expected, atol=1e-5, rtol=1e-5)
+            # Without the constraint some candidates do cross it.
+            free, _ = optimize_roma(
+                model,
+                bounds=bounds,
+                n=8,
+                train_X=model.train_X[feasible],
+                train_Y=model.train_Y[feasible],
+                seed=0,
+                steps=30,
+                adapt_steps=2,
+                lr=0.05,
+            )
+            self.assertTrue((free[:, :2].sum(-1) > 1.0 + 1e-6).any())
+            # Starting designs that break the constraint cannot be repaired.
+            with self.assertRaisesRegex(RoMAInputError, "could not be made feasible"):
+                optimize_roma(
+                    model,
+                    bounds=bounds,
+                    n=4,
+                    train_X=model.train_X[~feasible],
+                    train_Y=model.train_Y[~feasible],
+                    inequality_constraints=[
+                        (idx, torch.tensor([1.0, 1.0], **tkwargs), 5.0)
+                    ],
+                    steps=2,
+                    adapt_steps=1,
+                )
+
     def test_shapes_bounds_and_values(self):
         for dtype in (torch.float, torch.double):
             tkwargs = {"device": self.device, "dtype": dtype}

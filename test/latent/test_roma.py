@@ -108,8 +108,8 @@ class TestLatentRoMA(BotorchTestCase):
                 vae = CategoricalVAE(L, C, latent_dim=4, hidden_size=8, **tkwargs)
                 vae.fit(seqs, epochs=2, seed=0)
                 with torch.no_grad():
-                    vae.dec_W2.zero_()
-                    vae.dec_b2.copy_(torch.tensor([5.0, 0.0, 0.0]).repeat(L))
+                    vae.dec2.weight.zero_()
+                    vae.dec2.bias.copy_(torch.tensor([5.0, 0.0, 0.0]).repeat(L))
                 roma = LatentRoMA(
                     vae=vae,
                     model_options=TINY_MODEL,

@@ -10,11 +10,13 @@ from botorch.posteriors.ensemble import EnsemblePosterior
 from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma import RoMAInputError, RoMAModel, RoMATrainingError
+from botorch_roma.generation import gen_candidates_roma
 from botorch_roma.models.mlp import mlp_forward
 from botorch_roma.models.pretraining import (
     PretrainingOptions,
     worst_case_perturbation,
 )
+from botorch_roma.models.roma import negate_roma_model
 
 FAST = {"epochs": 40, "inner_steps": 3, "batch_size": 16, "lr": 1e-2}
 
@@ -194,3 +196,30 @@ class TestRoMAModel(BotorchTestCase):
         model = RoMAModel(X, Y * 1e30, lr=1e35, grad_clip=None, epochs=3)
         with self.assertRaisesRegex(RoMATrainingError, "epsilon.*lr"):
             model.fit(seed=0)
+
+
+class TestNegateRoMAModel(BotorchTestCase):
+    def test_negate_roma_model(self):
+        for dtype in (torch.float, torch.double):
+            for loss in ("mse", "nll"):
+                tkwargs = {"device": self.device, "dtype": dtype}
+                gen = torch.Generator().manual_seed(0)
+                X = torch.rand(16, 2, generator=gen).to(**tkwargs)
+                Y = X.sum(-1, keepdim=True) + 3.0
+                model = RoMAModel(X, Y, epochs=2, hidden_sizes=(4,), loss=loss)
+                model.fit(seed=0)
+                neg = negate_roma_model(model)
+                mean = model.posterior(X).mean
+                self.assertTrue(torch.allclose(neg.posterior(X).mean, -mean))
+                self.assertTrue(torch.equal(neg.train_Y, -model.train_Y))
+                self.assertTrue(torch.equal(model.posterior(X).mean, mean))  # intact
+                # The ascent on the negated model descends the original one.
+                opts = {"steps": 5, "adapt_steps": 2, "lr": 0.1}
+                up, _ = gen_candidates_roma(X[:4], model, 0.0, 1.0, options=opts)
+                down, _ = gen_candidates_roma(X[:4], neg, 0.0, 1.0, options=opts)
+
+                def f(Z, model=model):
+                    return model.posterior(Z).mean.squeeze(-1)
+
+                self.assertTrue((f(down) <= f(X[:4]) + 1e-6).all())
+                self.assertTrue((f(up) >= f(X[:4]) - 1e-6).all())

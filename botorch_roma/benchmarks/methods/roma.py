@@ -43,18 +43,12 @@ References:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
 
 from botorch.exceptions.errors import UnsupportedError
 from botorch.utils.sampling import manual_seed
 from torch import Tensor
 
-from botorch_roma.benchmarks.hyperparameters import (
-    EPSILON_GRID,
-    EpsilonSelection,
-    select_epsilon,
-)
 from botorch_roma.benchmarks.methods.utils import (
     RELAXATIONS,
     continuous_view,
@@ -62,9 +56,17 @@ from botorch_roma.benchmarks.methods.utils import (
 )
 from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation.gen import AscentOptions, optimize_roma
-from botorch_roma.models.pretraining import PretrainingOptions
-from botorch_roma.models.roma import RoMAModel
+from botorch_roma.generation.gen import optimize_roma
+from botorch_roma.models.epsilon import EPSILON_GRID, EpsilonSelection
+from botorch_roma.models.roma import RoMAModel, select_epsilon
+from botorch_roma.options import (
+    LATENT_DEFAULTS,
+    SMOKE_BUDGET,
+    AscentOptions,
+    PretrainingOptions,
+    VAEOptions,
+    split_options,
+)
 
 __all__ = [
     "DISCRETE_RELAXATION",
@@ -80,19 +82,12 @@ __all__ = [
 #: The relaxation the RoMA entries use on discrete tasks.
 DISCRETE_RELAXATION = "latent"
 
-#: Budget overrides in smoke mode.
+#: Budget overrides in smoke mode (from :data:`~botorch_roma.options.SMOKE_BUDGET`).
 SMOKE_OPTIONS: dict[str, Any] = {
-    "epochs": 2,
-    "inner_steps": 2,
-    "hidden_sizes": (16, 16),
-    "steps": 5,
-    "adapt_steps": 3,
+    **SMOKE_BUDGET[PretrainingOptions],
+    **SMOKE_BUDGET[AscentOptions],
 }
 _SMOKE_GRID = (1e-2, 1e-3)
-_SMOKE_VAE_OPTIONS: dict[str, Any] = {"epochs": 2, "hidden_size": 16, "latent_dim": 4}
-
-_PRETRAINING_KEYS = {f.name for f in fields(PretrainingOptions)}
-_ASCENT_KEYS = {f.name for f in fields(AscentOptions)} - {"epsilon"}
 _EPSILON_CACHE: dict[tuple, EpsilonSelection] = {}
 
 
@@ -161,16 +156,11 @@ def offline_epsilon(
 
 
 def _split_options(options: dict[str, Any]) -> tuple[dict, dict]:
-    unknown = sorted(set(options) - _PRETRAINING_KEYS - _ASCENT_KEYS)
-    if unknown:
-        raise RoMAInputError(
-            f"Unknown RoMA option(s) {unknown}; valid options are "
-            f"{sorted(_PRETRAINING_KEYS | _ASCENT_KEYS)} plus select_epsilon, "
-            "epsilon_grid, epsilon_scale, adaptation_epsilon, relaxation and "
-            "vae_options."
-        )
-    pre = {k: v for k, v in options.items() if k in _PRETRAINING_KEYS}
-    asc = {k: v for k, v in options.items() if k in _ASCENT_KEYS}
+    # The ascent's own epsilon is `adaptation_epsilon` here, so a bare
+    # `epsilon` is the pre-training's.
+    pre, asc, _ = split_options(
+        options, PretrainingOptions, AscentOptions, what="RoMA option(s)"
+    )
     return pre, asc
 
 
@@ -316,13 +306,12 @@ def _latent_roma(
 
     vae_options = dict(vae_options or {})
     if smoke:
-        vae_options = {**_SMOKE_VAE_OPTIONS, **vae_options}
-    fit_keys = ("epochs", "lr", "batch_size")
-    vae_init = {k: v for k, v in vae_options.items() if k not in fit_keys}
-    vae_fit = {k: v for k, v in vae_options.items() if k in fit_keys}
+        vae_options = {**SMOKE_BUDGET[VAEOptions], **vae_options}
+    vae_init = {k: v for k, v in vae_options.items() if k in VAEOptions.ARCHITECTURE}
+    vae_fit = {k: v for k, v in vae_options.items() if k in VAEOptions.TRAINING}
     Y = task.Y if task.Y.is_floating_point() else task.Y.double()
     seqs = task.X.long()
-    model_options = {**latent.DEFAULT_LATENT_MODEL_OPTIONS, **pre}
+    model_options = {**LATENT_DEFAULTS[PretrainingOptions], **pre}
     epsilon = model_options.pop("epsilon", PretrainingOptions.epsilon)
     if select and grid:
 

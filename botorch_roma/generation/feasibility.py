@@ -1,0 +1,314 @@
+r"""Feasible and distinct candidates: bounds, linear constraints, rounding.
+
+RoMA's ascent (:func:`~botorch_roma.generation.gen.gen_candidates_roma`) moves
+candidates inside a box. Real design spaces also have linear constraints
+(e.g. composition fractions that sum to at most 1), discrete values and
+designs that must not be proposed twice. This module turns ascent end points
+into designs that satisfy all of them; both
+:func:`~botorch_roma.generation.gen.optimize_roma` and the Ax acquisition use
+it.
+
+1. **Repair** (:class:`FeasibilityRepair`). Each point is clamped to the
+   bounds, fixed features are set, the point is projected onto the linear
+   constraints (SLSQP, one small problem per infeasible row) and rounded by an
+   optional ``rounding_func`` (e.g. Ax's integers, one-hot choices, log scale).
+   If rounding breaks a constraint, the rounded columns are kept and the
+   others projected again. A point that still fails backs off along the
+   segment toward its starting design.
+2. **Fallback along the ascent** (:func:`repair_ascent`). A point that cannot
+   be repaired falls back to its latest feasible ascent iterate.
+3. **Distinctness** (:func:`select_distinct`). Points equal to an excluded
+   design (training data, pending arms) or to an earlier candidate are
+   dropped.
+
+Constraints use BoTorch's format: a list of ``(indices, coefficients, rhs)``
+tuples meaning ``sum_i X[indices[i]] * coefficients[i] >= rhs`` (inequality)
+or ``== rhs`` (equality).
+
+References:
+
+.. [Yu2021roma]
+    S. Yu, S. Ahn, L. Song, J. Shin. RoMA: Robust Model Adaptation for Offline
+    Model-based Optimization. NeurIPS 2021.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from botorch.exceptions.errors import CandidateGenerationError
+from botorch.optim.parameter_constraints import (
+    evaluate_feasibility,
+    project_to_feasible_space_via_slsqp,
+)
+from torch import Tensor
+
+from botorch_roma.exceptions import RoMAInputError
+
+__all__ = [
+    "Constraints",
+    "FeasibilityRepair",
+    "check_constraints",
+    "repair_ascent",
+    "select_distinct",
+]
+
+#: Linear constraints in BoTorch's ``(indices, coefficients, rhs)`` format.
+Constraints = list[tuple[Tensor, Tensor, float]] | None
+
+#: Candidates closer than this (max-norm) count as equal.
+DISTINCT_TOL = 1e-8
+# Fractions of the way from the start to the point tried when backing off.
+_BACKTRACK = (0.5, 0.25, 0.125, 0.0625, 0.0)
+
+
+def check_constraints(constraints: Constraints, d: int, what: str) -> Constraints:
+    r"""Validate linear constraints in BoTorch's format.
+
+    Args:
+        constraints: ``None`` or a list of ``(indices, coefficients, rhs)``.
+        d: The design dimension.
+        what: The argument's name, for error messages.
+
+    Returns:
+        The constraints, or ``None`` if there are none.
+    """
+    if not constraints:
+        return None
+    if not isinstance(constraints, list | tuple):
+        raise RoMAInputError(
+            f"{what} must be a list of (indices, coefficients, rhs) tuples, got "
+            f"{type(constraints).__name__}."
+        )
+    for i, c in enumerate(constraints):
+        if not (isinstance(c, tuple | list) and len(c) == 3):
+            raise RoMAInputError(
+                f"{what}[{i}] must be an (indices, coefficients, rhs) tuple, got {c!r}."
+            )
+        indices, coefficients, rhs = c
+        if not isinstance(indices, Tensor) or not isinstance(coefficients, Tensor):
+            raise RoMAInputError(
+                f"{what}[{i}]: indices and coefficients must be tensors (as in "
+                "BoTorch's optimize_acqf)."
+            )
+        if indices.dim() != 1 or indices.shape != coefficients.shape:
+            raise RoMAInputError(
+                f"{what}[{i}]: indices and coefficients must be 1-d tensors of the "
+                f"same length, got shapes {tuple(indices.shape)} and "
+                f"{tuple(coefficients.shape)}."
+            )
+        if len(indices) and (indices.min() < 0 or indices.max() >= d):
+            raise RoMAInputError(
+                f"{what}[{i}] refers to column {indices.max().item()}, but the "
+                f"designs have d={d} columns."
+            )
+        if not torch.isfinite(coefficients).all() or not torch.isfinite(
+            torch.as_tensor(float(rhs))
+        ):
+            raise RoMAInputError(f"{what}[{i}] has non-finite coefficients or rhs.")
+    return list(constraints)
+
+
+class FeasibilityRepair:
+    r"""Clamp, project, round, and repair candidates into feasible points.
+
+    Example:
+        >>> bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+        >>> sum_le_1 = [(torch.tensor([0, 1]), torch.tensor([-1.0, -1.0]), -1.0)]
+        >>> repair = FeasibilityRepair(bounds, inequality_constraints=sum_le_1)
+        >>> X = repair(torch.tensor([[0.9, 0.9]]), starts=torch.tensor([[0.1, 0.1]]))
+        >>> bool(X.sum() <= 1.0 + 1e-6)
+        True
+    """
+
+    def __init__(
+        self,
+        bounds: Tensor | None,
+        inequality_constraints: Constraints = None,
+        equality_constraints: Constraints = None,
+        fixed_features: dict[int, float] | None = None,
+        rounding_func: Callable[[Tensor], Tensor] | None = None,
+        discrete_choices: dict[int, list] | None = None,
+    ) -> None:
+        r"""
+        Args:
+            bounds: ``2 x d`` box bounds, or ``None`` (no box; linear
+                constraints then need bounds).
+            inequality_constraints: ``sum_i X[indices[i]] * coefficients[i] >=
+                rhs`` constraints.
+            equality_constraints: The same with ``== rhs``.
+            fixed_features: ``{column: value}`` pairs held fixed.
+            rounding_func: Maps an ``n x d`` tensor to valid (rounded) points.
+            discrete_choices: ``{column: allowed values}``, checked exactly.
+        """
+        self.bounds = bounds
+        self.inequality_constraints = inequality_constraints or None
+        self.equality_constraints = equality_constraints or None
+        self.fixed_features = fixed_features or None
+        self.rounding_func = rounding_func
+        self.discrete_choices = discrete_choices or {}
+        if self._constrained and bounds is None:
+            raise RoMAInputError(
+                "Linear constraints need bounds; pass a 2 x d `bounds` tensor."
+            )
+
+    @property
+    def _constrained(self) -> bool:
+        return bool(self.inequality_constraints or self.equality_constraints)
+
+    def _clamp(self, X: Tensor) -> Tensor:
+        return X if self.bounds is None else X.clamp(self.bounds[0], self.bounds[1])
+
+    def _project(self, X: Tensor, fixed: Tensor | None = None) -> Tensor:
+        r"""Project infeasible rows onto the linear constraints, one QP per row
+        (SLSQP scales badly with ``n * d``); ``fixed`` marks columns to keep."""
+        if not self._constrained:
+            return X
+        for i in (~self.feasible(X)).nonzero().squeeze(-1).tolist():
+            keep = dict(self.fixed_features or {})
+            if fixed is not None:
+                keep.update(
+                    {j: X[i, j].item() for j in fixed[i].nonzero().flatten().tolist()}
+                )
+            try:
+                X[i] = project_to_feasible_space_via_slsqp(
+                    X[i : i + 1],
+                    bounds=self.bounds,
+                    inequality_constraints=self.inequality_constraints,
+                    equality_constraints=self.equality_constraints,
+                    fixed_features=keep or None,
+                )[0]
+            except CandidateGenerationError:
+                pass  # left infeasible: the caller backs off or drops the row
+        return X
+
+    def _round(self, X: Tensor) -> Tensor:
+        X = self._clamp(X)
+        if self.fixed_features:
+            for i, v in self.fixed_features.items():
+                X[:, i] = v
+        X = self._project(X)
+        if self.rounding_func is None:
+            return X
+        R = self._clamp(self.rounding_func(X))
+        if self._constrained:
+            # Rounding can break a constraint: keep the rounded columns, move
+            # only the others back onto the constraints, and round again.
+            bad = ~self.feasible(R)
+            if bad.any():
+                moved = (R[bad] - X[bad]).abs() > 1e-9
+                repaired = self._project(R[bad].clone(), fixed=moved)
+                R[bad] = self._clamp(self.rounding_func(repaired))
+        return R
+
+    def feasible(self, X: Tensor) -> Tensor:
+        r"""An ``n`` boolean tensor: finite, allowed choices, linear constraints.
+
+        Args:
+            X: ``n x d`` points.
+
+        Returns:
+            Whether each point is feasible.
+        """
+        ok = torch.isfinite(X).all(-1)
+        for i, allowed in self.discrete_choices.items():
+            values = torch.tensor(allowed).to(X)
+            ok &= torch.isclose(X[:, i : i + 1], values).any(-1)
+        if self._constrained:
+            ok &= evaluate_feasibility(
+                X.unsqueeze(-2),
+                inequality_constraints=self.inequality_constraints,
+                equality_constraints=self.equality_constraints,
+            )
+        return ok
+
+    def __call__(self, X: Tensor, starts: Tensor) -> Tensor:
+        r"""Feasible versions of ``X``; rows that cannot be repaired become NaN.
+
+        Args:
+            X: ``n x d`` raw candidates.
+            starts: ``n x d`` their starting designs, used to back off from
+                points that cannot be repaired.
+
+        Returns:
+            An ``n x d`` tensor of feasible points, NaN rows where no feasible
+            point was found on the segment back to the start.
+        """
+        X = X.detach().clone()
+        out = self._round(X.clone())
+        ok = self.feasible(out)
+        for lam in _BACKTRACK:
+            if ok.all():
+                break
+            bad = ~ok
+            trial = self._round(starts[bad] + lam * (X[bad] - starts[bad]))
+            fixed = self.feasible(trial)
+            rows = bad.nonzero().squeeze(-1)[fixed]
+            out[rows] = trial[fixed]
+            ok[rows] = True
+        out[~ok] = torch.nan
+        return out
+
+
+def repair_ascent(
+    X: Tensor, starts: Tensor, snapshots: list[Tensor], repair: FeasibilityRepair
+) -> Tensor:
+    r"""Repair ascent end points, falling back to the latest feasible iterate.
+
+    Args:
+        X: ``n x d`` ascent end points.
+        starts: ``n x d`` their starting designs.
+        snapshots: Earlier ``n x d`` iterates of the same ascent, oldest first.
+        repair: The repair step.
+
+    Returns:
+        ``n x d`` feasible points, NaN rows where neither the end point nor any
+        snapshot could be repaired.
+    """
+    with torch.no_grad():
+        out = repair(X, starts)
+        for snap in reversed(snapshots):
+            missing = ~torch.isfinite(out).all(-1)
+            if not missing.any():
+                break
+            out[missing] = repair(snap[missing], starts[missing])
+    return out
+
+
+def select_distinct(pool: list[Tensor], seen: Tensor | None, n: int) -> Tensor:
+    r"""The first ``n`` feasible rows of the pool unlike ``seen`` and each other.
+
+    Args:
+        pool: ``m_j x d`` tensors of candidates (NaN rows are skipped), in
+            order of preference.
+        seen: ``s x d`` excluded designs (e.g. training data), or ``None``.
+        n: The number of rows wanted.
+
+    Returns:
+        An ``n' x d`` tensor with ``n' <= n`` distinct rows (max-norm distance
+        above ``1e-8`` from each other and from ``seen``).
+    """
+    chosen: list[Tensor] = []
+    for X in pool:
+        X = X[torch.isfinite(X).all(-1)]
+        if X.shape[0] == 0:
+            continue
+        new = torch.ones(X.shape[0], dtype=torch.bool, device=X.device)
+        if seen is not None and seen.numel() > 0:
+            seen = seen.reshape(-1, X.shape[-1])
+            for chunk in torch.split(seen, 4096):
+                distance = torch.cdist(X, chunk.to(X), p=float("inf"))
+                new &= distance.min(-1).values > DISTINCT_TOL
+        for i in new.nonzero().squeeze(-1).tolist():
+            x = X[i]
+            if chosen and (torch.stack(chosen) - x).abs().amax(-1).min() <= (
+                DISTINCT_TOL
+            ):
+                continue
+            chosen.append(x)
+            if len(chosen) == n:
+                return torch.stack(chosen)
+    if not chosen:
+        return pool[0][:0]
+    return torch.stack(chosen)
