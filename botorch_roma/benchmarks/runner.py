@@ -41,7 +41,7 @@ from tqdm.auto import tqdm
 
 from botorch_roma.benchmarks.methods import get_method
 from botorch_roma.benchmarks.methods.utils import collect_run_info
-from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [

@@ -40,7 +40,7 @@ from botorch_roma.benchmarks.methods.utils import (
     pad_to,
     top_k_indices,
 )
-from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.datasets import OfflineTask
 
 __all__ = ["coms", "train_coms_proxy"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from torch import Tensor
 
 from botorch_roma.benchmarks.methods.utils import pad_to, top_k_indices
-from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.datasets import OfflineTask
 
 __all__ = ["dataset_top_k"]
 

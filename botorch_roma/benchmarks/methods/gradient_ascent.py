@@ -33,7 +33,7 @@ from botorch_roma.benchmarks.methods.utils import (
     top_k_indices,
     train_mse_proxy,
 )
-from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = ["gradient_ascent", "proxy_ascent"]

@@ -2,7 +2,7 @@ r"""A registry of named offline model-based optimization methods.
 
 Every benchmark method is a plain function with the signature
 ``method(task, n, seed, smoke, **options) -> Tensor`` that proposes ``n``
-designs for an :class:`~botorch_roma.benchmarks.tasks.base.OfflineTask`:
+designs for an :class:`~botorch_roma.datasets.OfflineTask`:
 ``n x d`` floating point designs inside ``task.bounds`` for continuous tasks, or
 ``n x L`` category ids (``torch.long``) for discrete tasks. ``smoke=True`` asks
 for a tiny budget (for CI), ``options`` override the method's defaults.

@@ -54,7 +54,7 @@ from botorch_roma.benchmarks.methods.utils import (
     continuous_view,
     record_run_info,
 )
-from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import optimize_roma
 from botorch_roma.models.epsilon import EPSILON_GRID, EpsilonSelection

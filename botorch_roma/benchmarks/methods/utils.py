@@ -35,7 +35,7 @@ import torch
 from botorch.exceptions.errors import UnsupportedError
 from torch import Tensor, nn
 
-from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [

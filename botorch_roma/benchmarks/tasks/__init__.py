@@ -1,6 +1,5 @@
 r"""Offline benchmark tasks with true oracles, and the task registry."""
 
-from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.benchmarks.tasks.cache import get_cache_dir
 from botorch_roma.benchmarks.tasks.design_bench import (
     DESIGN_BENCH_TASKS,
@@ -21,8 +20,9 @@ from botorch_roma.benchmarks.tasks.registry import (
     list_tasks,
     register_task,
 )
-from botorch_roma.benchmarks.tasks.synthetic import (
+from botorch_roma.datasets import (
     SYNTHETIC_FUNCTIONS,
+    OfflineTask,
     make_synthetic_task,
 )
 

@@ -43,7 +43,7 @@ import torch
 from botorch.exceptions.errors import UnsupportedError
 from torch import Tensor
 
-from botorch_roma.benchmarks.tasks.base import OfflineTask
+from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [

@@ -45,8 +45,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor
 
-from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.benchmarks.tasks.cache import load_or_build
+from botorch_roma.datasets import OfflineTask, split_visible
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [
@@ -314,15 +314,6 @@ def _evolve_dataset(
     }
 
 
-def _bottom_split(Y: Tensor, visible_fraction: float, seed: int) -> Tensor:
-    r"""Sorted indices of the bottom ``visible_fraction`` of ``Y`` (random ties)."""
-    n_total = Y.shape[0]
-    n_visible = max(2, int(round(visible_fraction * n_total)))
-    perm = torch.randperm(n_total, generator=torch.Generator().manual_seed(seed))
-    order = perm[torch.argsort(Y.squeeze(-1)[perm], stable=True)]
-    return order[:n_visible].sort().values
-
-
 def make_ehrlich_task(
     config: EhrlichConfig = TFBIND8_CONFIG,
     n_total: int | None = None,
@@ -388,7 +379,8 @@ def make_ehrlich_task(
             generation_seconds=float(data["generation_seconds"]),
             cache_path=data["cache_path"],
         )
-    visible = _bottom_split(Y_full, visible_fraction, seed)
+    generator = torch.Generator().manual_seed(seed)
+    visible = split_visible(Y_full, visible_fraction, generator=generator)
     function = oracle.function
     metadata.update(
         n_total=X_full.shape[0],

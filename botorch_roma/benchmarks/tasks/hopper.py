@@ -57,8 +57,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.benchmarks.tasks.cache import load_or_build
+from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [

@@ -33,7 +33,6 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from botorch_roma.benchmarks.tasks.base import OfflineTask
 from botorch_roma.benchmarks.tasks.design_bench import (
     DESIGN_BENCH_DATASETS,
     DESIGN_BENCH_TASKS,
@@ -46,7 +45,7 @@ from botorch_roma.benchmarks.tasks.ehrlich import (
     make_ehrlich_task,
 )
 from botorch_roma.benchmarks.tasks.hopper import make_hopper_task
-from botorch_roma.benchmarks.tasks.synthetic import make_synthetic_task
+from botorch_roma.datasets import OfflineTask, make_synthetic_task
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [

@@ -1,4 +1,5 @@
-r"""Tests for ``botorch_roma/ax/cli.py``: the ``design`` command."""
+r"""Tests for ``botorch_roma/cli/design.py`` (the ``design`` command) and
+``botorch_roma/ax/design.py`` (the spec and table helpers)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from botorch_roma.ax.cli import design, infer_spec, load_spec, read_table
+from botorch_roma.ax.design import infer_spec, load_spec, read_table
+from botorch_roma.cli.design import design
 from botorch_roma.exceptions import RoMAInputError
 from test.ax.helpers import mixed_data
 
@@ -38,7 +40,7 @@ SPEC = {
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "botorch_roma.ax.cli", *args],
+        [sys.executable, "-m", "botorch_roma.cli", "design", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -3,8 +3,7 @@ r"""The ``botorch-roma benchmark`` command.
 Runs the offline-MBO benchmark suite (tasks x methods x seeds), writes the raw
 CSV, a summary CSV, a markdown table like Tables 1-2 of [Yu2021roma]_ and
 percentile-curve PNGs like its Figure 3, or, with ``--sensitivity``, the
-hyperparameter sweep of its Figure 5. The command is a plain click command;
-``botorch_roma.cli`` adds it to the ``botorch-roma`` group.
+hyperparameter sweep of its Figure 5.
 
 References:
 

@@ -1,11 +1,11 @@
-r"""Tests for botorch_roma/benchmarks/cli.py (the ``benchmark`` command)."""
+r"""Tests for botorch_roma/cli/benchmark.py (the ``benchmark`` command)."""
 
 import json
 
 from click.testing import CliRunner
 
-from botorch_roma.benchmarks.cli import benchmark
 from botorch_roma.benchmarks.reporting import results_from_csv
+from botorch_roma.cli.benchmark import benchmark
 
 
 def _invoke(*args):

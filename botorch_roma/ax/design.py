@@ -1,14 +1,11 @@
-r"""``botorch-roma design``: one batch of new designs from a table of old ones.
+r"""One batch of new designs from a table of old ones, through Ax.
 
-The command reads a CSV (or Parquet) file of evaluated designs and an optional
-search-space spec (JSON or YAML), builds an ``ax.api.Client`` experiment,
-attaches the table as offline data, runs RoMA [Yu2021roma]_ through Ax, and
-writes the proposed designs with their predicted objective values to a CSV.
+:func:`run_design` builds an ``ax.api.Client`` experiment from a table of
+evaluated designs and a search-space spec, attaches the table as offline data,
+runs RoMA [Yu2021roma]_ through Ax and returns the proposed designs with their
+predicted objective values. ``botorch-roma design`` is its command line.
 
-Without a data file it runs on a built-in synthetic task with a known oracle,
-so it also reports the candidates' *true* scores against the dataset's best.
-
-The spec format::
+The spec format (JSON or YAML, read by :func:`load_spec`)::
 
     parameters:
       - {name: x0, type: range, bounds: [0.0, 1.0]}            # float
@@ -21,8 +18,8 @@ The spec format::
     minimize: false       # optional
     tracking_metrics: [cost]   # optional: other columns to keep as metrics
 
-Without a spec, every column except the objective becomes a float parameter
-whose bounds are the column's range in the data (and the command says so).
+Without a spec, :func:`infer_spec` makes every column except the objective a
+float parameter whose bounds are the column's range in the data.
 
 References:
 
@@ -34,48 +31,29 @@ References:
 from __future__ import annotations
 
 import json
-import logging
-import os
-import tempfile
-import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import pandas as pd
 from ax.api.client import Client
 from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
 from ax.exceptions.core import UserInputError
-from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.ax.data import SEM_SUFFIX, attach_offline_data
 from botorch_roma.ax.generation import generate_batch, roma_generation_strategy
-from botorch_roma.benchmarks.tasks.synthetic import DEFAULT_TASK, make_synthetic_task
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation.adaptation import ADAPTATION_MODES
 
 __all__ = [
-    "DEFAULT_DATASET",
-    "DEFAULT_DATASET_BUDGET",
     "DesignSpec",
-    "default_dataset",
-    "design",
     "infer_spec",
     "load_spec",
+    "pick_objective",
     "read_table",
     "run_design",
+    "spec_for_bounds",
 ]
-
-#: The built-in dataset: the package's default synthetic task with a true
-#: oracle (the same one ``botorch-roma demo`` uses).
-DEFAULT_DATASET = DEFAULT_TASK
-
-#: RoMA budgets used on the built-in dataset, so the command finishes in
-#: about a minute on two CPU cores (explicit options override them).
-DEFAULT_DATASET_BUDGET = {"steps": 100, "adapt_steps": 50}
 
 _PARAM_KEYS = {
     "range": {"name", "type", "bounds", "value_type", "log_scale"},
@@ -256,7 +234,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def _pick_objective(table: pd.DataFrame, objective: str | None) -> tuple[str, str]:
+def pick_objective(table: pd.DataFrame, objective: str | None) -> tuple[str, str]:
     if objective is not None:
         if objective not in table.columns:
             raise RoMAInputError(
@@ -315,30 +293,24 @@ def infer_spec(
     return DesignSpec(parameters=parameters, objective=objective), notes
 
 
-def default_dataset() -> tuple[pd.DataFrame, Any]:
-    r"""The built-in dataset as a DataFrame, and its task (with the oracle).
+def spec_for_bounds(bounds: Any, objective: str = "y") -> DesignSpec:
+    r"""A spec of float parameters ``x0, x1, ...`` in a ``2 x d`` box.
+
+    Args:
+        bounds: A ``2 x d`` tensor or array of lower and upper bounds.
+        objective: The objective column.
 
     Returns:
-        A two-element tuple: a DataFrame with columns ``x0 .. x{d-1}`` and
-        ``y``, and the :class:`~botorch_roma.benchmarks.tasks.base.OfflineTask`.
+        The spec.
     """
-
-    task = make_synthetic_task(**DEFAULT_DATASET)
-    X = task.X.cpu().numpy()
-    table = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-    table["y"] = task.Y.squeeze(-1).cpu().numpy()
-    return table, task
-
-
-def _spec_for_task(task: Any) -> DesignSpec:
-    bounds = task.bounds.cpu().numpy()
+    bounds = np.asarray(bounds.cpu() if hasattr(bounds, "cpu") else bounds)
     parameters = [
         RangeParameterConfig(
             name=f"x{i}", bounds=(float(lo), float(hi)), parameter_type="float"
         )
         for i, (lo, hi) in enumerate(bounds.T)
     ]
-    return DesignSpec(parameters=parameters, objective="y")
+    return DesignSpec(parameters=parameters, objective=objective)
 
 
 def run_design(
@@ -399,178 +371,3 @@ def run_design(
     designs[f"predicted_{objective}"] = np.asarray(predicted, dtype=float)
     designs.insert(0, "arm_name", [arm.name for arm in run.arms])
     return designs, client
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".csv.tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            frame.to_csv(f, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _report_oracle(designs: pd.DataFrame, table: pd.DataFrame, task: Any) -> None:
-    import torch
-
-    names = [c for c in table.columns if c != "y"]
-    X = torch.tensor(designs[names].to_numpy(), dtype=task.X.dtype)
-    true = task.evaluate(X).squeeze(-1).numpy()
-    designs["true_y"] = true
-    pred = designs["predicted_y"].to_numpy()
-    best = float(table["y"].max())
-    norm = task.normalize
-    click.echo(
-        f"Dataset best y: {best:.3f} (normalized {norm(best):.3f}; the hidden top "
-        f"of the full dataset reaches {task.y_max:.3f})."
-    )
-    click.echo(
-        f"Candidates' predicted y: max {pred.max():.3f}, median {np.median(pred):.3f}."
-    )
-    click.echo(
-        f"Candidates' true y:      max {true.max():.3f} (normalized "
-        f"{norm(float(true.max())):.3f}), median {np.median(true):.3f} (normalized "
-        f"{norm(float(np.median(true))):.3f})."
-    )
-    click.echo(
-        f"{int((true > best).sum())} of {len(true)} candidates beat the dataset's "
-        "best design (true score)."
-    )
-
-
-@click.command("design")
-@click.argument("data", required=False, type=click.Path(dir_okay=False))
-@click.option(
-    "--spec",
-    type=click.Path(dir_okay=False),
-    help="Search-space spec (JSON or YAML). Default: float bounds from the data.",
-)
-@click.option(
-    "--objective",
-    help="Objective column. Default: the spec's, else 'y', else the last column.",
-)
-@click.option("--minimize", is_flag=True, help="Minimize the objective.")
-@click.option("-n", "n", default=128, show_default=True, help="Number of designs.")
-@click.option(
-    "-o",
-    "--output",
-    default="design_out/designs.csv",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Where to write the designs (CSV).",
-)
-@click.option("--seed", default=0, show_default=True, help="Random seed.")
-@click.option("--epochs", type=int, help="Pre-training epochs.")
-@click.option("--epsilon", type=float, help="Weight-perturbation radius.")
-@click.option("--steps", type=int, help="Ascent steps T.")
-@click.option("--adapt-steps", type=int, help="Adaptation steps per ascent step.")
-@click.option(
-    "--adaptation", type=click.Choice(ADAPTATION_MODES), help="Adaptation mode."
-)
-@click.option("--no-progress", is_flag=True, help="Hide the progress bars.")
-def design(
-    data: str | None,
-    spec: str | None,
-    objective: str | None,
-    minimize: bool,
-    n: int,
-    output: str,
-    seed: int,
-    epochs: int | None,
-    epsilon: float | None,
-    steps: int | None,
-    adapt_steps: int | None,
-    adaptation: str | None,
-    no_progress: bool,
-) -> None:
-    r"""Propose N new designs from a table of evaluated ones with RoMA and Ax.
-
-    DATA is a CSV (or Parquet) file with one column per parameter and one for
-    the objective. Without DATA, a built-in synthetic dataset with a known
-    oracle is used and the designs' true scores are reported.
-    """
-    logging.getLogger("ax").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", module="linear_operator")
-    try:
-        task = None
-        if data is None:
-            if spec is not None or objective is not None or minimize:
-                raise RoMAInputError(
-                    "--spec, --objective and --minimize need a DATA file; without "
-                    "one the built-in dataset is used."
-                )
-            table, task = default_dataset()
-            design_spec = _spec_for_task(task)
-            budget = dict(DEFAULT_DATASET_BUDGET)
-            cfg = DEFAULT_DATASET
-            click.echo(
-                f"No data file given: using the built-in dataset, the "
-                f"{cfg['function']} function in d={cfg['dim']} ({len(table)} visible "
-                f"rows = the bottom {cfg['visible_fraction']:.0%} of "
-                f"{cfg['n_total']} uniform samples, seed {cfg['seed']}; maximize y)."
-            )
-        else:
-            table = read_table(data)
-            budget = {}
-            tracking: list[str] = []
-            if spec is not None:
-                design_spec = load_spec(spec)
-                tracking = design_spec.tracking_metrics
-                objective = objective or design_spec.objective
-            name, how = _pick_objective(table, objective)
-            if spec is None:
-                design_spec, notes = infer_spec(table, name, tracking)
-                click.echo(
-                    "No --spec given: inferred float parameters with bounds taken "
-                    "from the data (designs cannot leave them): " + "; ".join(notes)
-                )
-            design_spec.objective = name
-            design_spec.minimize = design_spec.minimize or minimize
-            click.echo(
-                f"Read {len(table)} rows from {data}; objective {name!r} ({how}), "
-                f"{'minimized' if design_spec.minimize else 'maximized'}."
-            )
-        pretraining = {"epochs": budget.get("epochs")} if "epochs" in budget else {}
-        ascent = {k: budget[k] for k in ("steps", "adapt_steps") if k in budget}
-        if epochs is not None:
-            pretraining["epochs"] = epochs
-        if epsilon is not None:
-            pretraining["epsilon"] = epsilon
-        for key, value in (
-            ("steps", steps),
-            ("adapt_steps", adapt_steps),
-            ("adaptation", adaptation),
-        ):
-            if value is not None:
-                ascent[key] = value
-        shown = {**pretraining, **ascent}
-        click.echo(
-            "RoMA settings: "
-            + (", ".join(f"{k}={v}" for k, v in shown.items()) or "package defaults")
-            + f" (other options at their defaults), seed={seed}, n={n}."
-        )
-        start = time.monotonic()
-        designs, _ = run_design(
-            table,
-            design_spec,
-            n=n,
-            pretraining=pretraining,
-            ascent=ascent,
-            seed=seed,
-            progress=not no_progress,
-        )
-        elapsed = time.monotonic() - start
-        if task is not None:
-            _report_oracle(designs, table, task)
-        _write_csv(designs, Path(output))
-    except (RoMAInputError, UnsupportedError, UserInputError) as e:
-        raise click.ClickException(str(e)) from e
-    click.echo(f"Wrote {len(designs)} designs to {output} ({elapsed:.0f} s).")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    design()
