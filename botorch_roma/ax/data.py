@@ -280,15 +280,46 @@ def validate_offline_data(
         UnsupportedError: For multi-objective or constrained configs, and for
             hierarchical or derived parameters.
     """
+    objective = _check_objective(experiment, objective)
+    parameters = _check_table(experiment, data, objective)
+    metrics, new_tracking = _metric_columns(
+        experiment, data, objective, list(tracking_metrics)
+    )
+    y = _check_objective_values(data, objective)
+    columns: dict[str, list] = {}
+    for name, param in parameters.items():
+        if name not in data.columns:
+            columns[name] = [param.value] * len(data)  # fixed parameter
+        elif isinstance(param, RangeParameter):
+            columns[name] = _convert_range(param, data[name])
+        else:
+            columns[name] = _convert_choice(param, data[name])
+    means, sems = _metric_values(data, objective, y, metrics)
+    columns = _merge_duplicates(columns, means, sems, metrics)
+    parameterizations = [dict(zip(columns, row)) for row in zip(*columns.values())]
+    if len(parameterizations) < 2:
+        raise RoMAInputError(
+            "data holds fewer than 2 distinct designs; RoMA needs at least 2."
+        )
+    return parameterizations, means, sems, new_tracking
+
+
+def _check_objective(experiment: Experiment, objective: str | None) -> str:
+    r"""The objective column: the experiment's objective metric."""
     objective_metric = check_single_objective(experiment)
-    if objective is None:
-        objective = objective_metric
-    elif objective != objective_metric:
+    if objective is not None and objective != objective_metric:
         raise RoMAInputError(
             f"objective={objective!r} but the experiment's objective metric is "
             f"{objective_metric!r}; name the data column {objective_metric!r} (or "
             "pass objective=None)."
         )
+    return objective_metric
+
+
+def _check_table(
+    experiment: Experiment, data: pd.DataFrame, objective: str
+) -> dict[str, Parameter]:
+    r"""Check the table's type and columns; return the search space's parameters."""
     if not isinstance(data, pd.DataFrame):
         raise RoMAInputError(
             f"data must be a pandas DataFrame, got {type(data).__name__}; build one "
@@ -325,9 +356,11 @@ def validate_offline_data(
             f"data is missing parameter column(s) {missing}; every non-fixed "
             "parameter of the search space needs a column."
         )
-    metrics, new_tracking = _metric_columns(
-        experiment, data, objective, list(tracking_metrics)
-    )
+    return parameters
+
+
+def _check_objective_values(data: pd.DataFrame, objective: str) -> np.ndarray:
+    r"""The objective's values: at least 2 rows, all finite."""
     if len(data) == 0:
         raise RoMAInputError(
             "data has no rows, so there is no completed data to learn from; pass "
@@ -343,51 +376,58 @@ def validate_offline_data(
         raise RoMAInputError(
             f"data has {len(data)} row; RoMA needs at least 2 evaluated designs."
         )
-    columns: dict[str, list] = {}
-    for name, param in parameters.items():
-        if name not in data.columns:
-            columns[name] = [param.value] * len(data)  # fixed parameter
-        elif isinstance(param, RangeParameter):
-            columns[name] = _convert_range(param, data[name])
-        else:
-            columns[name] = _convert_choice(param, data[name])
+    return y
+
+
+def _metric_values(
+    data: pd.DataFrame, objective: str, y: np.ndarray, metrics: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    r"""Per-metric means and SEMs (NaN where a metric has no SEM column)."""
     means = {objective: y}
     sems: dict[str, np.ndarray] = {}
     for metric in metrics:
         if metric != objective:
             means[metric] = _numeric(data[metric], f"Metric column {metric!r}")
         sem_col = metric + SEM_SUFFIX
-        if sem_col in data.columns:
-            sem = _numeric(data[sem_col], f"SEM column {sem_col!r}")
-            if (sem < 0).any():
-                raise RoMAInputError(
-                    f"SEM column {sem_col!r} has negative values in "
-                    f"{_rows(sem < 0, data.index)}; SEMs must be >= 0."
-                )
-            sems[metric] = sem
-        else:
+        if sem_col not in data.columns:
             sems[metric] = np.full(len(data), np.nan)
-    names = list(parameters)
-    # Merge rows with identical parameters (Ax would merge their arms anyway).
+            continue
+        sem = _numeric(data[sem_col], f"SEM column {sem_col!r}")
+        if (sem < 0).any():
+            raise RoMAInputError(
+                f"SEM column {sem_col!r} has negative values in "
+                f"{_rows(sem < 0, data.index)}; SEMs must be >= 0."
+            )
+        sems[metric] = sem
+    return means, sems
+
+
+def _merge_duplicates(
+    columns: dict[str, list],
+    means: dict[str, np.ndarray],
+    sems: dict[str, np.ndarray],
+    metrics: list[str],
+) -> dict[str, list]:
+    r"""Merge rows with identical parameters (Ax would merge their arms anyway).
+
+    ``means`` and ``sems`` are updated in place; the merged columns are returned.
+    """
+    names = list(columns)
     keys = pd.DataFrame(columns, columns=names)
     group = keys.groupby(names, sort=False, dropna=False).ngroup().to_numpy()
     n_groups = int(group.max()) + 1
-    if n_groups < len(data):
-        logger.info(
-            f"Merged {len(data) - n_groups} duplicated design(s) into their first "
-            "occurrence, averaging their metric values."
+    if n_groups == len(keys):
+        return columns
+    logger.info(
+        f"Merged {len(keys) - n_groups} duplicated design(s) into their first "
+        "occurrence, averaging their metric values."
+    )
+    first = np.unique(group, return_index=True)[1]
+    for metric in metrics:
+        means[metric], sems[metric] = _merge(
+            group, n_groups, means[metric], sems[metric]
         )
-        first = np.unique(group, return_index=True)[1]
-        columns = {k: [v[i] for i in first] for k, v in columns.items()}
-        for metric in metrics:
-            mean, sem = _merge(group, n_groups, means[metric], sems[metric])
-            means[metric], sems[metric] = mean, sem
-    parameterizations = [dict(zip(names, row)) for row in zip(*columns.values())]
-    if len(parameterizations) < 2:
-        raise RoMAInputError(
-            "data holds fewer than 2 distinct designs; RoMA needs at least 2."
-        )
-    return parameterizations, means, sems, new_tracking
+    return {k: [v[i] for i in first] for k, v in columns.items()}
 
 
 def _merge(

@@ -86,6 +86,38 @@ def _rows(seqs: Tensor) -> list[tuple[int, ...]]:
     return [tuple(row) for row in seqs.tolist()]
 
 
+class _Selection:
+    r"""Up to ``n`` distinct sequences, in order, none of them ``excluded``."""
+
+    ROUTES = ("argmax", "sampled", "restarts", "training", "random")
+
+    def __init__(self, n: int, excluded: set) -> None:
+        self.n = n
+        self.excluded = excluded
+        self.rows: dict[tuple[int, ...], None] = {}
+        #: How many sequences each route contributed.
+        self.counts = dict.fromkeys(self.ROUTES, 0)
+
+    @property
+    def full(self) -> bool:
+        return len(self.rows) >= self.n
+
+    def add(self, seqs: Tensor, route: str) -> list[int]:
+        r"""Add new distinct sequences; return the indices of rejected rows."""
+        rejected = []
+        for i, row in enumerate(_rows(seqs)):
+            if not self.full and row not in self.rows and row not in self.excluded:
+                self.rows[row] = None
+                self.counts[route] += 1
+            else:
+                rejected.append(i)
+        return rejected
+
+    def tensor(self, device: torch.device) -> Tensor:
+        r"""The chosen sequences as an ``n x L`` long tensor."""
+        return torch.tensor(list(self.rows), dtype=torch.long, device=device)
+
+
 class LatentRoMA:
     r"""RoMA on sequences, through the latent space of a categorical VAE.
 
@@ -217,12 +249,25 @@ class LatentRoMA:
         Returns:
             The fitted object (``self``).
         """
+        seqs, Y, num_categories = self._check_data(train_seqs, train_Y, num_categories)
+        self.vae = self._fitted_vae(seqs, num_categories, Y, seed, progress)
+        Z, Y_fit = self._latent_training_data(seqs, Y, seed)
+        self.model = RoMAModel(Z, Y_fit, **self.pretraining.to_dict()).fit(
+            seed=seed, progress=progress
+        )
+        self.train_seqs, self.train_Y = seqs, Y
+        return self
+
+    def _check_data(
+        self, train_seqs: Any, train_Y: Any, num_categories: int | None
+    ) -> tuple[Tensor, Tensor, int | None]:
+        r"""Checked ``n x L`` sequences, ``n x 1`` scores and the number of
+        categories (from the VAE if one was given)."""
         if not isinstance(train_Y, Tensor) or not train_Y.is_floating_point():
             raise RoMAInputError(
                 "train_Y must be a floating point tensor of scores, got "
                 f"{getattr(train_Y, 'dtype', type(train_Y).__name__)}."
             )
-        tkwargs = {"dtype": train_Y.dtype, "device": train_Y.device}
         vae = self.vae
         if vae is not None:
             if num_categories is not None and num_categories != vae.num_categories:
@@ -252,9 +297,21 @@ class LatentRoMA:
                 f"sequences scored -inf), first at rows {bad.nonzero()[:5, 0].tolist()}"
                 "; drop those rows or map them to a finite score before fitting."
             )
+        return seqs, Y, num_categories
+
+    def _fitted_vae(
+        self,
+        seqs: Tensor,
+        num_categories: int | None,
+        Y: Tensor,
+        seed: int | None,
+        progress: bool,
+    ) -> CategoricalVAE:
+        r"""The given VAE (trained unless fitted) or a new one trained here."""
+        tkwargs = {"dtype": Y.dtype, "device": Y.device}
         if num_categories is None:
             num_categories = max(int(seqs.max().item()) + 1, 2)
-        if vae is None:
+        if self.vae is None:
             vae = CategoricalVAE(
                 seq_len=seqs.shape[1],
                 num_categories=num_categories,
@@ -262,7 +319,7 @@ class LatentRoMA:
                 **tkwargs,
             )
         else:
-            vae = vae.to(**tkwargs)
+            vae = self.vae.to(**tkwargs)
         if not vae.is_fitted:
             vae.fit(seqs, seed=seed, progress=progress, **self._vae_fit)
         elif self._vae_fit:
@@ -271,13 +328,7 @@ class LatentRoMA:
                 f"{sorted(self._vae_fit)} would be ignored; drop them or pass an "
                 "unfitted VAE."
             )
-        self.vae = vae
-        Z, Y_fit = self._latent_training_data(seqs, Y, seed)
-        self.model = RoMAModel(Z, Y_fit, **self.pretraining.to_dict()).fit(
-            seed=seed, progress=progress
-        )
-        self.train_seqs, self.train_Y = seqs, Y
-        return self
+        return vae
 
     def _latent_training_data(
         self, seqs: Tensor, Y: Tensor, seed: int | None
@@ -382,6 +433,51 @@ class LatentRoMA:
             their ``n`` predicted values (the pre-trained proxy at each
             sequence's re-encoded latent mean, in original units).
         """
+        n = self._check_generate(n, seq_len, num_categories)
+        train_rows, train_ranked = self._ranked_training_sequences()
+        excluded = set(train_rows) if self.exclude_training else set()
+        if exclude is not None and len(exclude) > 0:
+            C, L = self.vae.num_categories, self.vae.seq_len
+            excluded |= set(_rows(as_sequences(exclude, num_categories=C, seq_len=L)))
+        self._check_capacity(n, excluded, exclude is not None)
+        generator = None
+        if seed is not None:
+            generator = torch.Generator(device=self.vae.device).manual_seed(int(seed))
+        chosen = _Selection(n, excluded)
+        # Main route: ascend from the top-n distinct training sequences.
+        starts = train_ranked[:n]
+        Z_final = self._ascend(starts, callback=callback, progress=progress)
+        rejected = chosen.add(self.vae.decode(Z_final), "argmax")
+        # 1. Sampled decodes around the codes that collided, or around all of
+        # them when the data had fewer than n distinct sequences to start from.
+        Z_hit = Z_final[rejected] if len(rejected) > 0 else Z_final
+        self._fill_by_sampling(chosen, Z_hit, generator)
+        # 2. Ascents from the next-best training sequences.
+        next_start = starts.shape[0]
+        while not chosen.full and next_start < train_ranked.shape[0]:
+            batch = train_ranked[next_start : next_start + n]
+            next_start += batch.shape[0]
+            chosen.add(self.vae.decode(self._ascend(batch)), "restarts")
+        # 3. The best remaining training sequences; 4. random sequences.
+        if not chosen.full:
+            chosen.add(train_ranked, "training")
+        while not chosen.full:
+            shape = (n, self.vae.seq_len)
+            draws = torch.randint(
+                self.vae.num_categories,
+                shape,
+                generator=generator,
+                device=Z_final.device,
+            )
+            chosen.add(draws, "random")
+        seqs = chosen.tensor(device=self.vae.device)
+        self.last_generation = chosen.counts
+        return seqs.to(self.train_seqs.device), self.predict(seqs)
+
+    def _check_generate(
+        self, n: int, seq_len: int | None, num_categories: int | None
+    ) -> int:
+        r"""Check :meth:`generate`'s arguments against the fitted VAE; return n."""
         self._check_fitted()
         L, C = self.vae.seq_len, self.vae.num_categories
         if seq_len is not None and seq_len != L:
@@ -394,74 +490,35 @@ class LatentRoMA:
                 f"Asked for {num_categories} categories, but LatentRoMA was fitted "
                 f"with {C}; refit it with num_categories={num_categories}."
             )
-        if int(n) != n or n < 1:
-            raise RoMAInputError(f"n must be a positive integer, got {n}.")
-        n = int(n)
-        train_rows, train_ranked = self._ranked_training_sequences()
-        excluded = set(train_rows) if self.exclude_training else set()
-        if exclude is not None and len(exclude) > 0:
-            excluded |= set(_rows(as_sequences(exclude, num_categories=C, seq_len=L)))
+        if isinstance(n, bool) or int(n) != n or n < 1:
+            raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
+        return int(n)
+
+    def _check_capacity(self, n: int, excluded: set, given_exclude: bool) -> None:
+        r"""Raise if fewer than ``n`` sequences exist outside ``excluded``."""
+        L, C = self.vae.seq_len, self.vae.num_categories
         capacity = C**L - len(excluded) if L * math.log(C) < 60 else math.inf
         if n > capacity:
             raise RoMAInputError(
                 f"Asked for n={n} distinct sequences, but only {capacity} exist "
                 f"(C={C}, L={L}"
                 + (", excluding the training data" if self.exclude_training else "")
-                + (", excluding the given sequences" if exclude is not None else "")
+                + (", excluding the given sequences" if given_exclude else "")
                 + "); lower n."
             )
-        generator = None
-        if seed is not None:
-            generator = torch.Generator(device=self.vae.device).manual_seed(int(seed))
-        chosen: dict[tuple[int, ...], None] = {}
-        counts = {"argmax": 0, "sampled": 0, "restarts": 0, "training": 0, "random": 0}
 
-        def add(seqs: Tensor, route: str) -> list[int]:
-            r"""Add new distinct sequences; return the indices of rejected rows."""
-            rejected = []
-            for i, row in enumerate(_rows(seqs)):
-                if len(chosen) < n and row not in chosen and row not in excluded:
-                    chosen[row] = None
-                    counts[route] += 1
-                else:
-                    rejected.append(i)
-            return rejected
-
-        # Main route: ascend from the top-n distinct training sequences.
-        starts = train_ranked[:n]
-        Z_final = self._ascend(starts, callback=callback, progress=progress)
-        decoded = self.vae.decode(Z_final)
-        rejected = add(decoded, "argmax")
-        # 1. Sampled decodes around the codes that collided.
-        if len(chosen) < n:
-            # Around the codes that collided, or around all of them when the
-            # data had fewer than n distinct sequences to start from.
-            Z_hit = Z_final[rejected] if len(rejected) > 0 else Z_final
-            for temperature in _SAMPLE_TEMPERATURES[:_SAMPLE_ROUNDS]:
-                if len(chosen) >= n:
-                    break
-                draws = self._sample_decodes(Z_hit, temperature, generator)
-                draws = self._new_unique(draws, chosen, excluded)
-                if len(draws) > 0:
-                    order = self.predict(draws).argsort(descending=True)
-                    add(draws[order], "sampled")
-        # 2. Ascents from the next-best training sequences.
-        next_start = starts.shape[0]
-        while len(chosen) < n and next_start < train_ranked.shape[0]:
-            batch = train_ranked[next_start : next_start + n]
-            next_start += batch.shape[0]
-            add(self.vae.decode(self._ascend(batch)), "restarts")
-        # 3. The best remaining training sequences; 4. random sequences.
-        if len(chosen) < n:
-            add(train_ranked, "training")
-        while len(chosen) < n:
-            draws = torch.randint(
-                C, (n, L), generator=generator, device=self.vae.device
-            )
-            add(draws, "random")
-        seqs = torch.tensor(list(chosen), dtype=torch.long, device=decoded.device)
-        self.last_generation = counts
-        return seqs.to(self.train_seqs.device), self.predict(seqs)
+    def _fill_by_sampling(
+        self, chosen: _Selection, Z: Tensor, generator: torch.Generator | None
+    ) -> None:
+        r"""Rounds of sampled decodes around ``Z``, best predicted first."""
+        for temperature in _SAMPLE_TEMPERATURES[:_SAMPLE_ROUNDS]:
+            if chosen.full:
+                break
+            draws = self._sample_decodes(Z, temperature, generator)
+            draws = self._new_unique(draws, chosen.rows, chosen.excluded)
+            if len(draws) > 0:
+                order = self.predict(draws).argsort(descending=True)
+                chosen.add(draws[order], "sampled")
 
     def _ranked_training_sequences(self) -> tuple[list[tuple[int, ...]], Tensor]:
         r"""Distinct training sequences, best score first."""
@@ -514,12 +571,8 @@ def optimize_latent_roma(
     n: int = 128,
     num_categories: int | None = None,
     seed: int | None = 0,
-    vae: CategoricalVAE | None = None,
-    vae_options: dict[str, Any] | None = None,
-    model_options: dict[str, Any] | None = None,
-    exclude_training: bool = False,
     progress: bool = False,
-    **ascent_options: Any,
+    **options: Any,
 ) -> tuple[Tensor, Tensor]:
     r"""Fit latent RoMA on sequences and return ``n`` distinct candidates.
 
@@ -534,13 +587,11 @@ def optimize_latent_roma(
         num_categories: The number of categories ``C`` (default: the VAE's,
             else ``max id + 1``).
         seed: Seed for the VAE, the proxy and the decoding fallback.
-        vae: An optional (fitted or unfitted) VAE.
-        vae_options: VAE options, see :class:`LatentRoMA`.
-        model_options: RoMAModel pre-training options.
-        exclude_training: Never return a training sequence.
         progress: Show progress bars.
-        **ascent_options: Ascent options, see
-            :class:`~botorch_roma.options.AscentOptions`.
+        **options: :class:`LatentRoMA`'s constructor arguments (``vae``,
+            ``vae_options``, ``model_options``, ``latent_samples``,
+            ``exclude_training``) and ascent options
+            (:class:`~botorch_roma.options.AscentOptions`).
 
     Returns:
         A two-element tuple of the ``n x L`` long sequences and their ``n``
@@ -551,13 +602,11 @@ def optimize_latent_roma(
         ...     train_seqs, train_Y, n=128, num_categories=4, seed=0
         ... )
     """
-    roma = LatentRoMA(
-        vae=vae,
-        vae_options=vae_options,
-        model_options=model_options,
-        ascent_options=ascent_options,
-        exclude_training=exclude_training,
-    )
+    names = ("vae", "vae_options", "model_options", "latent_samples")
+    constructor = {
+        k: options.pop(k) for k in (*names, "exclude_training") if k in options
+    }
+    roma = LatentRoMA(**constructor, ascent_options=options)
     roma.fit(
         train_seqs, train_Y, num_categories=num_categories, seed=seed, progress=progress
     )

@@ -44,6 +44,44 @@ from botorch_roma.options import VAEOptions
 __all__ = ["CategoricalVAE", "as_sequences"]
 
 
+def _stack_rows(sequences: Sequence[Sequence[int]]) -> Tensor:
+    r"""Stack a list of equal-length sequences into an ``n x L`` tensor."""
+    try:
+        rows = list(sequences)
+    except TypeError:
+        raise RoMAInputError(
+            f"Expected an n x L tensor of category ids or a list of equal-length "
+            f"sequences, got {type(sequences).__name__}."
+        ) from None
+    if len(rows) == 0:
+        raise RoMAInputError(
+            "Got an empty list of sequences; pass at least one sequence."
+        )
+    lengths = []
+    for row in rows:
+        try:
+            lengths.append(len(row))
+        except TypeError:
+            raise RoMAInputError(
+                "Each sequence must be a list, tuple or 1-d tensor of category "
+                f"ids, got {type(row).__name__}; pass a list of sequences "
+                "(for a single sequence, wrap it in a list)."
+            ) from None
+    if len(set(lengths)) > 1:
+        raise RoMAInputError(
+            f"Got ragged sequences with lengths {sorted(set(lengths))}; all "
+            "sequences must have the same length L. Pad or truncate them to a "
+            "common length first."
+        )
+    try:
+        return torch.stack([torch.as_tensor(row) for row in rows])
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise RoMAInputError(
+            f"Could not convert the sequences to a tensor of category ids ({e}); "
+            "pass integer category ids."
+        ) from None
+
+
 def as_sequences(
     sequences: Tensor | Sequence[Sequence[int]],
     num_categories: int | None = None,
@@ -72,43 +110,7 @@ def as_sequences(
         tensor([[0, 1, 2],
                 [2, 1, 0]])
     """
-    if isinstance(sequences, Tensor):
-        seqs = sequences
-    else:
-        try:
-            rows = list(sequences)
-        except TypeError:
-            raise RoMAInputError(
-                f"Expected an n x L tensor of category ids or a list of equal-length "
-                f"sequences, got {type(sequences).__name__}."
-            ) from None
-        if len(rows) == 0:
-            raise RoMAInputError(
-                "Got an empty list of sequences; pass at least one sequence."
-            )
-        lengths = []
-        for row in rows:
-            try:
-                lengths.append(len(row))
-            except TypeError:
-                raise RoMAInputError(
-                    "Each sequence must be a list, tuple or 1-d tensor of category "
-                    f"ids, got {type(row).__name__}; pass a list of sequences "
-                    "(for a single sequence, wrap it in a list)."
-                ) from None
-        if len(set(lengths)) > 1:
-            raise RoMAInputError(
-                f"Got ragged sequences with lengths {sorted(set(lengths))}; all "
-                "sequences must have the same length L. Pad or truncate them to a "
-                "common length first."
-            )
-        try:
-            seqs = torch.stack([torch.as_tensor(row) for row in rows])
-        except (TypeError, ValueError, RuntimeError) as e:
-            raise RoMAInputError(
-                f"Could not convert the sequences to a tensor of category ids ({e}); "
-                "pass integer category ids."
-            ) from None
+    seqs = sequences if isinstance(sequences, Tensor) else _stack_rows(sequences)
     if seqs.dim() != 2:
         raise RoMAInputError(
             f"Expected an n x L tensor of sequences, got shape {tuple(seqs.shape)}. "
