@@ -12,6 +12,7 @@ the class default. The pre-training and ascent options share two names
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Callable
 from dataclasses import fields
@@ -63,11 +64,14 @@ class _IntList(click.ParamType):
 
 def _click_type(hint: Any, choices: tuple | None) -> Any:
     r"""The click type for an option's annotation."""
-    args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
     if choices is not None:
         return click.Choice(choices)
-    if typing.get_origin(args[0]) is tuple:
+    if typing.get_origin(hint) is tuple:
         return _IntList()
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    args = (
+        [a for a in typing.get_args(hint) if a is not type(None)] if union else [hint]
+    )
     words = tuple(
         w for a in args if typing.get_origin(a) is typing.Literal for w in a.__args__
     )
