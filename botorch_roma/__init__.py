@@ -1,5 +1,18 @@
 r"""botorch-roma: RoMA (Robust Model Adaptation) for BoTorch and Ax.
 
+A map of the algorithm [Yu2021roma]_:
+
+- Robust pre-training, Eq. 1: :mod:`botorch_roma.models.pretraining`, behind
+  :class:`~botorch_roma.models.roma.RoMAModel` (``fit``).
+- Model adaptation, Eq. 2: :mod:`botorch_roma.generation.adaptation`, with the
+  closed-form gradients of :mod:`botorch_roma.models.mlp`.
+- The adapted ascent (Algorithm 1, lines 6-11):
+  :mod:`botorch_roma.generation.gen` (``optimize_roma``).
+- Ax: :mod:`botorch_roma.ax` (``RoMAGenerationStep``).
+- Sequences, in a VAE's latent space (Section 2.4): :mod:`botorch_roma.latent`.
+
+Every option is declared once in :mod:`botorch_roma.options`.
+
 References:
 
 .. [Yu2021roma]
