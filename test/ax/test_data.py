@@ -1,14 +1,18 @@
-r"""Tests for ``botorch_roma/ax/data.py``: validated, fast offline attach."""
+r"""Tests for ``botorch_roma/ax/data.py``: validated, fast offline attach.
+
+No test here loops over dtypes: they attach pandas tables to Ax experiments
+and build no tensors (Ax's data and models work in float64).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from ax.api.client import Client
 from ax.api.configs import RangeParameterConfig
 from ax.core.trial_status import TrialStatus
 from botorch.exceptions.errors import UnsupportedError
+from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma.ax import attach_offline_data, validate_offline_data
 from botorch_roma.ax.data import experiment_of
@@ -26,126 +30,129 @@ def _attached(client) -> int:
     return len(experiment_of(client).trials)
 
 
-def test_attach_mixed_space_with_client():
-    client = mixed_client()
-    df = mixed_data(n=25)
-    before = df.copy(deep=True)
-    trial = attach_offline_data(client, df)
-    pd.testing.assert_frame_equal(df, before)  # caller's frame untouched
-    assert trial.status == TrialStatus.COMPLETED
-    assert len(trial.arms) == 25
-    experiment = experiment_of(client)
-    for arm in trial.arms:
-        params = arm.parameters
-        assert isinstance(params["k"], int) and isinstance(params["size"], int)
-        assert params["c"] in ("a", "b", "c") and params["fixed"] == 3.0
-    data = experiment.lookup_data().df
-    assert set(data["metric_name"]) == {"y"}
-    by_arm = data.set_index("arm_name")["mean"]
-    first = trial.arms[0]
-    row = df.index[(df["x0"] == first.parameters["x0"])][0]
-    assert by_arm[first.name] == pytest.approx(df.loc[row, "y"])
-    # The fixed column may be left out.
-    client2 = mixed_client()
-    attach_offline_data(client2, df.drop(columns="fixed"))
-    assert _attached(client2) == 1
+class TestAttachOfflineData(BotorchTestCase):
+    r"""Offline tables attached to Ax experiments.
 
+    No dtype loop: the tests drive Ax clients with pandas tables and build no
+    tensors; Ax stores the data in float64 whatever the caller's dtype.
+    """
 
-def test_attach_with_ax_client_sems_and_tracking_metrics():
-    client = float_ax_client()
-    df = float_data(n=12)
-    df["y_sem"] = 0.1
-    df["cost"] = np.arange(12.0)
-    df.loc[3, "cost"] = np.nan  # missing tracking values are skipped
-    trial = attach_offline_data(client, df, tracking_metrics=["cost"])
-    experiment = client.experiment
-    assert "cost" in experiment.tracking_metrics[0].name
-    data = experiment.lookup_data(trial_indices=[trial.index]).df
-    assert (data[data.metric_name == "y"]["sem"] == 0.1).all()
-    assert len(data[data.metric_name == "cost"]) == 11
+    def test_attach_mixed_space_with_client(self):
+        client = mixed_client()
+        df = mixed_data(n=25)
+        before = df.copy(deep=True)
+        trial = attach_offline_data(client, df)
+        pd.testing.assert_frame_equal(df, before)  # caller's frame untouched
+        self.assertEqual(trial.status, TrialStatus.COMPLETED)
+        self.assertEqual(len(trial.arms), 25)
+        experiment = experiment_of(client)
+        for arm in trial.arms:
+            params = arm.parameters
+            self.assertIsInstance(params["k"], int)
+            self.assertIsInstance(params["size"], int)
+            self.assertIn(params["c"], ("a", "b", "c"))
+            self.assertEqual(params["fixed"], 3.0)
+        data = experiment.lookup_data().df
+        self.assertEqual(set(data["metric_name"]), {"y"})
+        by_arm = data.set_index("arm_name")["mean"]
+        first = trial.arms[0]
+        row = df.index[(df["x0"] == first.parameters["x0"])][0]
+        self.assertAlmostEqual(by_arm[first.name], df.loc[row, "y"])
+        # The fixed column may be left out.
+        client2 = mixed_client()
+        attach_offline_data(client2, df.drop(columns="fixed"))
+        self.assertEqual(_attached(client2), 1)
 
+    def test_attach_with_ax_client_sems_and_tracking_metrics(self):
+        client = float_ax_client()
+        df = float_data(n=12)
+        df["y_sem"] = 0.1
+        df["cost"] = np.arange(12.0)
+        df.loc[3, "cost"] = np.nan  # missing tracking values are skipped
+        trial = attach_offline_data(client, df, tracking_metrics=["cost"])
+        experiment = client.experiment
+        self.assertIn("cost", experiment.tracking_metrics[0].name)
+        data = experiment.lookup_data(trial_indices=[trial.index]).df
+        self.assertTrue((data[data.metric_name == "y"]["sem"] == 0.1).all())
+        self.assertEqual(len(data[data.metric_name == "cost"]), 11)
 
-def test_duplicated_designs_are_merged():
-    client = float_client()
-    df = float_data(n=6)
-    df = pd.concat([df, df.iloc[[0]].assign(y=df.loc[0, "y"] + 2.0)])
-    trial = attach_offline_data(client, df)
-    assert len(trial.arms) == 6
-    data = experiment_of(client).lookup_data().df.set_index("arm_name")["mean"]
-    assert data[trial.arms[0].name] == pytest.approx(df.iloc[0]["y"] + 1.0)
+    def test_duplicated_designs_are_merged(self):
+        client = float_client()
+        df = float_data(n=6)
+        df = pd.concat([df, df.iloc[[0]].assign(y=df.loc[0, "y"] + 2.0)])
+        trial = attach_offline_data(client, df)
+        self.assertEqual(len(trial.arms), 6)
+        data = experiment_of(client).lookup_data().df.set_index("arm_name")["mean"]
+        self.assertAlmostEqual(data[trial.arms[0].name], df.iloc[0]["y"] + 1.0)
 
-
-@pytest.mark.parametrize(
-    "mutate, match",
-    [
-        (lambda df: df.iloc[:0], "no rows"),
-        (lambda df: df.iloc[:1], "at least 2"),
-        (lambda df: df.assign(y=np.where(df.index == 2, np.nan, df.y)), "NaN"),
-        (lambda df: df.drop(columns="x1"), "missing parameter"),
-        (lambda df: df.assign(z=1.0), "neither parameters"),
-        (lambda df: df.assign(x0=df.x0 + 1.0), "outside the bounds"),
-        (lambda df: df.assign(x1="abc"), "non-numeric"),
-        (lambda df: df.rename(columns={"y": "score"}), "no objective column"),
-    ],
-)
-def test_bad_input_attaches_nothing(mutate, match):
-    client = float_client()
-    df = mutate(float_data(n=8))
-    with pytest.raises(RoMAInputError, match=match):
-        attach_offline_data(client, df)
-    assert _attached(client) == 0
-
-
-@pytest.mark.parametrize(
-    "column, value, match",
-    [
-        ("c", "d", "not among the choices"),
-        ("size", 3, "not among the choices"),
-        ("k", 2.5, "fractional"),
-        ("fixed", 4.0, "not among the fixed value"),
-        ("lr", 0.5, "outside the bounds"),
-    ],
-)
-def test_bad_values_in_mixed_space(column, value, match):
-    client = mixed_client()
-    df = mixed_data(n=8)
-    df[column] = df[column].astype(object)
-    df.loc[4, column] = value
-    with pytest.raises(RoMAInputError, match=match):
-        attach_offline_data(client, df)
-    assert _attached(client) == 0
-
-
-def test_config_errors():
-    client = Client()
-    client.configure_experiment(
-        parameters=[
-            RangeParameterConfig(name="x0", parameter_type="float", bounds=(0, 1))
+    def test_bad_input_attaches_nothing(self):
+        cases = [
+            (lambda df: df.iloc[:0], "no rows"),
+            (lambda df: df.iloc[:1], "at least 2"),
+            (lambda df: df.assign(y=np.where(df.index == 2, np.nan, df.y)), "NaN"),
+            (lambda df: df.drop(columns="x1"), "missing parameter"),
+            (lambda df: df.assign(z=1.0), "neither parameters"),
+            (lambda df: df.assign(x0=df.x0 + 1.0), "outside the bounds"),
+            (lambda df: df.assign(x1="abc"), "non-numeric"),
+            (lambda df: df.rename(columns={"y": "score"}), "no objective column"),
         ]
-    )
-    df = pd.DataFrame({"x0": [0.1, 0.2], "a": [1.0, 2.0], "b": [0.0, 1.0]})
-    with pytest.raises(RoMAInputError, match="no objective"):
-        attach_offline_data(client, df)
-    client.configure_optimization(objective="a, b")
-    with pytest.raises(UnsupportedError, match="multi-objective"):
-        attach_offline_data(client, df)
-    assert _attached(client) == 0
-    with pytest.raises(RoMAInputError, match="Client"):
-        attach_offline_data("not a client", df)
-    with pytest.raises(RoMAInputError, match="no experiment"):
-        attach_offline_data(Client(), df)
-    other = float_client()
-    with pytest.raises(RoMAInputError, match="objective metric"):
-        attach_offline_data(other, float_data(), objective="x0")
-    with pytest.raises(RoMAInputError, match="DataFrame"):
-        attach_offline_data(other, float_data().to_dict())
+        for mutate, match in cases:
+            with self.subTest(match=match):
+                client = float_client()
+                df = mutate(float_data(n=8))
+                with self.assertRaisesRegex(RoMAInputError, match):
+                    attach_offline_data(client, df)
+                self.assertEqual(_attached(client), 0)
 
+    def test_bad_values_in_mixed_space(self):
+        cases = [
+            ("c", "d", "not among the choices"),
+            ("size", 3, "not among the choices"),
+            ("k", 2.5, "fractional"),
+            ("fixed", 4.0, "not among the fixed value"),
+            ("lr", 0.5, "outside the bounds"),
+        ]
+        for column, value, match in cases:
+            with self.subTest(column=column, value=value):
+                client = mixed_client()
+                df = mixed_data(n=8)
+                df[column] = df[column].astype(object)
+                df.loc[4, column] = value
+                with self.assertRaisesRegex(RoMAInputError, match):
+                    attach_offline_data(client, df)
+                self.assertEqual(_attached(client), 0)
 
-def test_validate_offline_data_does_not_attach():
-    client = float_client()
-    params, means, sems, new = validate_offline_data(
-        experiment_of(client), float_data(n=5)
-    )
-    assert len(params) == 5 and set(means) == {"y"} and new == []
-    assert np.isnan(sems["y"]).all()
-    assert _attached(client) == 0
+    def test_config_errors(self):
+        client = Client()
+        client.configure_experiment(
+            parameters=[
+                RangeParameterConfig(name="x0", parameter_type="float", bounds=(0, 1))
+            ]
+        )
+        df = pd.DataFrame({"x0": [0.1, 0.2], "a": [1.0, 2.0], "b": [0.0, 1.0]})
+        with self.assertRaisesRegex(RoMAInputError, "no objective"):
+            attach_offline_data(client, df)
+        client.configure_optimization(objective="a, b")
+        with self.assertRaisesRegex(UnsupportedError, "multi-objective"):
+            attach_offline_data(client, df)
+        self.assertEqual(_attached(client), 0)
+        with self.assertRaisesRegex(RoMAInputError, "Client"):
+            attach_offline_data("not a client", df)
+        with self.assertRaisesRegex(RoMAInputError, "no experiment"):
+            attach_offline_data(Client(), df)
+        other = float_client()
+        with self.assertRaisesRegex(RoMAInputError, "objective metric"):
+            attach_offline_data(other, float_data(), objective="x0")
+        with self.assertRaisesRegex(RoMAInputError, "DataFrame"):
+            attach_offline_data(other, float_data().to_dict())
+
+    def test_validate_offline_data_does_not_attach(self):
+        client = float_client()
+        params, means, sems, new = validate_offline_data(
+            experiment_of(client), float_data(n=5)
+        )
+        self.assertEqual(len(params), 5)
+        self.assertEqual(set(means), {"y"})
+        self.assertEqual(new, [])
+        self.assertTrue(np.isnan(sems["y"]).all())
+        self.assertEqual(_attached(client), 0)

@@ -1,5 +1,8 @@
-r"""Tests for ``botorch_roma/cli/design.py`` (the ``design`` command) and
-``botorch_roma/ax/design.py`` (the spec and table helpers)."""
+r"""Tests for ``botorch_roma/cli/design.py`` (the ``design`` command).
+
+The spec and table helpers of ``botorch_roma/ax/design.py`` are tested in
+``test/ax/test_design.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from botorch_roma.ax.design import infer_spec, load_spec, read_table
 from botorch_roma.cli.design import design
-from botorch_roma.exceptions import RoMAInputError
 from test.ax.helpers import mixed_data
 
 REPO = Path(__file__).resolve().parents[2]
@@ -143,32 +144,3 @@ def test_missing_file_and_bad_spec(tmp_path):
     assert not out.exists()
     result = CliRunner().invoke(design, ["--minimize", "-o", str(out)])
     assert result.exit_code != 0 and "need a DATA file" in result.output
-
-
-def test_spec_and_table_helpers(tmp_path):
-    spec_path = tmp_path / "spec.json"
-    spec_path.write_text(json.dumps(SPEC))
-    spec = load_spec(spec_path)
-    assert [p.name for p in spec.parameters][:3] == ["x0", "lr", "k"]
-    assert spec.parameters[1].scaling == "log"
-    assert spec.parameters[5].values == [3.0]
-    assert spec.tracking_metrics == ["cost"]
-    with pytest.raises(RoMAInputError, match="unknown key"):
-        spec_path.write_text(json.dumps({**SPEC, "bogus": 1}))
-        load_spec(spec_path)
-    table = pd.DataFrame({"a": [0.0, 1.0], "b": [2.0, 2.0], "y": [1.0, 2.0]})
-    inferred, notes = infer_spec(table, "y", [])
-    assert inferred.parameters[0].bounds == (0.0, 1.0)
-    assert "fixed" in notes[1]
-    csv = tmp_path / "t.csv"
-    table.to_csv(csv, index=False)
-    pd.testing.assert_frame_equal(read_table(csv), table)
-
-
-def test_parquet_input(tmp_path):
-    # Skipped where pyarrow is missing or broken (e.g. built for NumPy 2).
-    pytest.importorskip("pyarrow", exc_type=ImportError)
-    path = tmp_path / "data.parquet"
-    table = pd.DataFrame({"a": [0.0, 0.5, 1.0], "y": [1.0, 2.0, 0.0]})
-    table.to_parquet(path)
-    pd.testing.assert_frame_equal(read_table(path), table)

@@ -1,0 +1,108 @@
+r"""Tests for ``botorch_roma/ax/design.py``: the spec and table helpers.
+
+``run_design`` runs end to end through the ``design`` command in
+``test/cli/test_design.py``. Only ``spec_for_bounds`` takes tensors, so only
+its test loops over dtypes; the others read files and build Ax configs.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from botorch.utils.testing import BotorchTestCase
+
+from botorch_roma.ax.design import (
+    infer_spec,
+    load_spec,
+    pick_objective,
+    read_table,
+    spec_for_bounds,
+)
+from botorch_roma.exceptions import RoMAInputError
+
+SPEC = {
+    "parameters": [
+        {"name": "x0", "type": "range", "bounds": [0.0, 1.0]},
+        {"name": "lr", "type": "range", "bounds": [1e-4, 0.1], "log_scale": True},
+        {"name": "k", "type": "range", "bounds": [1, 4], "value_type": "int"},
+        {"name": "c", "type": "choice", "values": ["a", "b", "c"]},
+        {"name": "size", "type": "choice", "values": [1, 2, 4], "is_ordered": True},
+        {"name": "fixed", "type": "fixed", "value": 3.0},
+    ],
+    "parameter_constraints": ["x0 + k <= 3.5"],
+    "objective": "y",
+    "tracking_metrics": ["cost"],
+}
+
+
+class TestSpecAndTableHelpers(BotorchTestCase):
+    r"""Spec files, tables and objectives (no tensors, so no dtype loop)."""
+
+    def test_spec_and_table_helpers(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            spec_path = Path(tmp) / "spec.json"
+            spec_path.write_text(json.dumps(SPEC))
+            spec = load_spec(spec_path)
+            self.assertEqual([p.name for p in spec.parameters][:3], ["x0", "lr", "k"])
+            self.assertEqual(spec.parameters[1].scaling, "log")
+            self.assertEqual(spec.parameters[5].values, [3.0])
+            self.assertEqual(spec.tracking_metrics, ["cost"])
+            with self.assertRaisesRegex(RoMAInputError, "unknown key"):
+                spec_path.write_text(json.dumps({**SPEC, "bogus": 1}))
+                load_spec(spec_path)
+            table = pd.DataFrame({"a": [0.0, 1.0], "b": [2.0, 2.0], "y": [1.0, 2.0]})
+            inferred, notes = infer_spec(table, "y", [])
+            self.assertEqual(inferred.parameters[0].bounds, (0.0, 1.0))
+            self.assertIn("fixed", notes[1])
+            csv = Path(tmp) / "t.csv"
+            table.to_csv(csv, index=False)
+            pd.testing.assert_frame_equal(read_table(csv), table)
+
+    def test_parquet_input(self):
+        # Skipped where pyarrow is missing or broken (e.g. built for NumPy 2).
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            self.skipTest("pyarrow is missing or broken")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "data.parquet"
+            table = pd.DataFrame({"a": [0.0, 0.5, 1.0], "y": [1.0, 2.0, 0.0]})
+            table.to_parquet(path)
+            pd.testing.assert_frame_equal(read_table(path), table)
+
+    def test_pick_objective(self):
+        table = pd.DataFrame({"a": [0.0, 1.0], "y": [1.0, 2.0], "loss": [3.0, 4.0]})
+        self.assertEqual(pick_objective(table, "loss"), ("loss", "given"))
+        self.assertEqual(pick_objective(table, None), ("y", "the column named 'y'"))
+        self.assertEqual(
+            pick_objective(table.drop(columns="y"), None), ("loss", "the last column")
+        )
+        with self.assertRaisesRegex(RoMAInputError, "not in the data"):
+            pick_objective(table, "z")
+
+
+class TestSpecForBounds(BotorchTestCase):
+    def test_spec_for_bounds(self):
+        expected = [(0.0, 1.0), (-2.0, 0.5), (1.0, 3.0)]
+        lower, upper = zip(*expected)
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            with self.subTest(dtype=dtype):
+                bounds = torch.tensor([lower, upper], **tkwargs)
+                spec = spec_for_bounds(bounds, objective="score")
+                self.assertEqual([p.name for p in spec.parameters], ["x0", "x1", "x2"])
+                for p, b in zip(spec.parameters, expected):
+                    self.assertEqual(p.bounds, b)
+                    self.assertIsInstance(p.bounds[0], float)
+                    self.assertEqual(p.parameter_type, "float")
+                self.assertEqual(spec.objective, "score")
+                self.assertEqual(spec.parameter_constraints, [])
+        # A NumPy array works too.
+        spec = spec_for_bounds(np.array([lower, upper]))
+        self.assertEqual([p.bounds for p in spec.parameters], expected)
+        self.assertEqual(spec.objective, "y")
