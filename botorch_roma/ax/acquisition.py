@@ -183,10 +183,25 @@ class RoMAAcquisition(Acquisition):
         candidates = generate_distinct_candidates(
             model, n, bounds, repair, ascent, run, fixed_features, self._all_pending
         )
+        return self._checked(
+            candidates,
+            search_space_digest,
+            inequality_constraints,
+            equality_constraints,
+        )
+
+    def _checked(
+        self,
+        candidates: Tensor,
+        search_space_digest: SearchSpaceDigest,
+        inequality_constraints: Constraints = None,
+        equality_constraints: Constraints = None,
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        r"""Ax's checks of the candidates, their values and unit arm weights."""
         with torch.no_grad():
             validate_candidates(
                 candidates=candidates,
-                bounds=bounds,
+                bounds=torch.tensor(search_space_digest.bounds).to(candidates).t(),
                 discrete_choices=search_space_digest.discrete_choices or None,
                 inequality_constraints=inequality_constraints,
                 feature_names=search_space_digest.feature_names,
@@ -194,6 +209,7 @@ class RoMAAcquisition(Acquisition):
                 equality_constraints=equality_constraints,
             )
             values = self.acqf(candidates.unsqueeze(-2))
+        n = candidates.shape[0]
         return candidates, values, torch.ones(n, dtype=candidates.dtype)
 
 

@@ -43,7 +43,6 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-import torch
 from ax.adapter.data_utils import ExperimentData
 from ax.adapter.transforms.base import Transform
 from ax.adapter.transforms.choice_encode import ChoiceToNumericChoice
@@ -52,7 +51,7 @@ from ax.adapter.transforms.utils import construct_new_search_space
 from ax.core.parameter import ChoiceParameter, Parameter, ParameterType
 from ax.core.search_space import SearchSpace, SearchSpaceDigest
 from ax.generators.torch.botorch_modular.surrogate import Surrogate
-from ax.generators.torch.botorch_modular.utils import ModelConfig, validate_candidates
+from ax.generators.torch.botorch_modular.utils import ModelConfig
 from ax.generators.types import TConfig
 from botorch.exceptions.errors import UnsupportedError
 from botorch.generation.sampling import SamplingStrategy
@@ -402,16 +401,4 @@ class LatentRoMAAcquisition(RoMAAcquisition):
             exclude=None if pending is None else model.to_ids(pending),
             progress=run.progress,
         )
-        candidates = seqs.to(model.train_X)
-        with torch.no_grad():
-            validate_candidates(
-                candidates=candidates,
-                bounds=torch.tensor(search_space_digest.bounds).to(candidates).t(),
-                discrete_choices=search_space_digest.discrete_choices or None,
-                inequality_constraints=None,
-                feature_names=search_space_digest.feature_names,
-                task_features=search_space_digest.task_features,
-                equality_constraints=None,
-            )
-            values = self.acqf(candidates.unsqueeze(-2))
-        return candidates, values, torch.ones(n, dtype=candidates.dtype)
+        return self._checked(seqs.to(model.train_X), search_space_digest)
