@@ -209,8 +209,7 @@ class RoMAAcquisition(Acquisition):
                 equality_constraints=equality_constraints,
             )
             values = self.acqf(candidates.unsqueeze(-2))
-        n = candidates.shape[0]
-        return candidates, values, torch.ones(n, dtype=candidates.dtype)
+        return candidates, values, torch.ones_like(candidates[:, 0])
 
 
 def check_optimize_arguments(
