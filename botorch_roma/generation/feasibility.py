@@ -34,6 +34,7 @@ References:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 import torch
@@ -50,6 +51,7 @@ __all__ = [
     "Constraints",
     "FeasibilityRepair",
     "check_constraints",
+    "check_fixed_features",
     "repair_ascent",
     "select_distinct",
 ]
@@ -61,6 +63,63 @@ Constraints = list[tuple[Tensor, Tensor, float]] | None
 DISTINCT_TOL = 1e-8
 # Fractions of the way from the start to the point tried when backing off.
 _BACKTRACK = (0.5, 0.25, 0.125, 0.0625, 0.0)
+
+
+def check_fixed_features(
+    fixed_features: dict[int, float] | None,
+    d: int,
+    lower: Tensor | None = None,
+    upper: Tensor | None = None,
+) -> dict[int, float] | None:
+    r"""Validate ``{column: value}`` fixed features against ``d`` and the box.
+
+    Args:
+        fixed_features: The fixed features, or ``None``.
+        d: The design dimension.
+        lower: ``d`` lower bounds (or ``None``).
+        upper: ``d`` upper bounds (or ``None``).
+
+    Returns:
+        The fixed features with int keys and float values, or ``None``.
+    """
+    if not fixed_features:
+        return None
+    if not isinstance(fixed_features, dict):
+        raise RoMAInputError(
+            "fixed_features must be a dict {column index: value}, got "
+            f"{type(fixed_features).__name__}."
+        )
+    out = {}
+    for raw, value in fixed_features.items():
+        try:
+            key = None if isinstance(raw, bool) else operator.index(raw)
+        except TypeError:
+            key = None
+        if key is None or not 0 <= key < d:
+            raise RoMAInputError(
+                f"fixed_features has column {raw!r}, but the designs have columns "
+                f"0, ..., {d - 1}; use column indices."
+            )
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise RoMAInputError(
+                f"fixed_features[{key}] must be a number, got {value!r}."
+            ) from None
+        if not torch.isfinite(torch.tensor(value)):
+            raise RoMAInputError(
+                f"fixed_features[{key}] is {value}; give a finite value."
+            )
+        lo = -float("inf") if lower is None else float(lower[key])
+        hi = float("inf") if upper is None else float(upper[key])
+        if not lo <= value <= hi:
+            raise RoMAInputError(
+                f"fixed_features[{key}] = {value} lies outside the bounds "
+                f"[{lo:g}, {hi:g}] of column {key}; fix it inside them or widen "
+                "the bounds."
+            )
+        out[key] = value
+    return out
 
 
 def check_constraints(constraints: Constraints, d: int, what: str) -> Constraints:

@@ -47,6 +47,7 @@ from botorch_roma.generation.feasibility import (
     Constraints,
     FeasibilityRepair,
     check_constraints,
+    check_fixed_features,
     repair_ascent,
 )
 from botorch_roma.models.mlp import mlp_forward, mlp_value_and_input_grad
@@ -223,6 +224,9 @@ def prepare_ascent(
             problem.hi = torch.where(
                 torch.isfinite(ub), to_model(ub.unsqueeze(0))[0], math.inf
             )
+        fixed_features = check_fixed_features(
+            fixed_features, X0.shape[-1], problem.lb, problem.ub
+        )
         if fixed_features:
             cols = sorted(fixed_features)
             row = X0[:1].clone()
@@ -400,8 +404,8 @@ def select_starting_designs(
     Returns:
         An ``n x d`` tensor of distinct starting designs, best first.
     """
-    if n < 1:
-        raise RoMAInputError(f"n must be a positive number of candidates, got {n}.")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
     uniq, inverse = torch.unique(train_X, dim=0, return_inverse=True)
     best = torch.full((uniq.shape[0],), -math.inf).to(train_Y)
     best = best.scatter_reduce(0, inverse, train_Y.squeeze(-1), reduce="amax")
@@ -487,6 +491,12 @@ def optimize_roma(
         raise RoMAInputError(
             f"duplicate_starts must be 'error' or 'jitter', got {duplicate_starts!r}."
         )
+    fixed_features = check_fixed_features(
+        fixed_features,
+        d,
+        None if bounds is None else bounds[0],
+        None if bounds is None else bounds[1],
+    )
     repair = FeasibilityRepair(
         bounds,
         inequality_constraints=check_constraints(

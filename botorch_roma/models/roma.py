@@ -50,10 +50,11 @@ from botorch_roma.models.epsilon import (
 )
 from botorch_roma.models.mlp import init_mlp_params, mlp_forward
 from botorch_roma.models.pretraining import robust_pretrain
-from botorch_roma.options import PretrainingOptions
+from botorch_roma.options import PretrainingOptions, RunOptions
 
 __all__ = [
     "RoMAModel",
+    "check_seed",
     "negate_roma_model",
     "select_epsilon",
     "validate_training_data",
@@ -61,6 +62,11 @@ __all__ = [
 
 # Soft bounds of the log-std head for loss="nll", as in the authors' code.
 _LOGSTD_INIT = (math.log(0.1), math.log(0.2))
+
+
+def check_seed(seed: Any) -> int | None:
+    r"""A seed: a non-negative int or ``None`` (floats and strings are refused)."""
+    return RunOptions.from_dict({"seed": seed}).seed
 
 
 def validate_training_data(train_X: Tensor, train_Y: Tensor) -> tuple[Tensor, Tensor]:
@@ -91,11 +97,27 @@ def validate_training_data(train_X: Tensor, train_Y: Tensor) -> tuple[Tensor, Te
             "`.double()` (for category ids, use the latent route in "
             "`botorch_roma.latent`)."
         )
+    for name, T in (("train_X", train_X), ("train_Y", train_Y)):
+        if T.dtype in (torch.float16, torch.bfloat16):
+            raise RoMAInputError(
+                f"{name} is {T.dtype}, too coarse for RoMA's second-order "
+                "computations; convert it with `.float()` or `.double()`."
+            )
+    if train_X.shape[-1] == 0:
+        raise RoMAInputError(
+            "train_X has 0 columns; pass at least one design parameter."
+        )
     if train_Y.dim() == 1:
         train_Y = train_Y.unsqueeze(-1)
     if train_Y.dim() != 2:
         raise RoMAInputError(
             f"train_Y must be an `n x 1` tensor, got shape {tuple(train_Y.shape)}."
+        )
+    if train_Y.shape[0] == 1 and train_Y.shape[1] == train_X.shape[0] > 1:
+        raise RoMAInputError(
+            f"train_Y has shape {tuple(train_Y.shape)}: one row of {train_Y.shape[1]} "
+            "scores. Pass one score per row, `train_Y.T` (shape "
+            f"({train_Y.shape[1]}, 1))."
         )
     if train_Y.shape[-1] != 1:
         raise UnsupportedError(
@@ -126,6 +148,14 @@ def validate_training_data(train_X: Tensor, train_Y: Tensor) -> tuple[Tensor, Te
             "train_Y is constant, so there is nothing to optimize; check that the "
             "objective column is the right one."
         )
+    for name, T in (("train_X", train_X), ("train_Y", train_Y)):
+        spread = T.double().std(0)
+        if not torch.isfinite(spread).all():
+            raise RoMAInputError(
+                f"{name} spans too large a range to standardize (its standard "
+                "deviation overflows); rescale it, e.g. divide by its largest "
+                "absolute value or take a logarithm."
+            )
     return train_X.detach().clone(), train_Y.detach().clone().to(train_X)
 
 
@@ -265,6 +295,7 @@ class RoMAModel(DeterministicModel):
             RoMATrainingError: If the training loss or the weights become
                 non-finite; lower ``epsilon`` or ``lr``.
         """
+        seed = check_seed(seed)
         options = self.options
         if options.epsilon == "auto":
             self.epsilon_selection = self.run_epsilon_rule(seed=seed)

@@ -169,6 +169,32 @@ class TestOptimizeRoMA(BotorchTestCase):
         self.assertTrue(torch.equal(X, X_in) and torch.equal(Y, Y_in))
         self.assertTrue(torch.equal(bounds, b_in))
 
+    def test_bad_fixed_features_and_n(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        model = _model(**tkwargs)
+        bounds = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
+        for fixed, message in (
+            ({0: 5.0}, r"outside the bounds \[0, 1\] of column 0"),
+            ({7: 0.5}, "columns 0, ..., 2"),
+            ({"x0": 0.5}, "column 'x0'"),
+            ({1: float("nan")}, "finite"),
+            ([(0, 0.5)], "must be a dict"),
+        ):
+            with self.assertRaisesRegex(RoMAInputError, message):
+                optimize_roma(model, bounds=bounds, n=2, fixed_features=fixed)
+        for n in (2.5, True, "3"):
+            with self.assertRaisesRegex(RoMAInputError, "positive integer"):
+                optimize_roma(model, bounds=bounds, n=n)
+        with self.assertRaisesRegex(RoMAInputError, "timeout_sec must be > 0"):
+            optimize_roma(model, bounds=bounds, n=2, timeout_sec=-1)
+        with self.assertRaisesRegex(RoMAInputError, "seed must be an int"):
+            optimize_roma(model, bounds=bounds, n=2, seed=1.5)
+        # In bounds, a fixed feature is held.
+        X, _ = optimize_roma(
+            model, bounds=bounds, n=3, fixed_features={2: 0.25}, **FAST_ASCENT
+        )
+        self.assertTrue((X[:, 2] == 0.25).all())
+
     def test_bad_input(self):
         tkwargs = {"device": self.device, "dtype": torch.double}
         model = _model(**tkwargs)

@@ -158,6 +158,25 @@ class TestRoMAModel(BotorchTestCase):
         self.assertEqual(opts.num_epochs(1000), math.ceil(2000 / 8))
         self.assertEqual(PretrainingOptions(epochs=7).num_epochs(10), 7)
 
+    def test_unclear_inputs_get_clear_errors(self):
+        X, Y = _data(dtype=torch.double, device=self.device)
+        cases = [
+            ((X.half(), Y.half()), "float16, too coarse"),
+            ((X.bfloat16(), Y), "bfloat16, too coarse"),
+            ((X, Y.T), r"one row of 40 scores.*train_Y.T"),
+            ((X[:, :0], Y), "0 columns"),
+            ((X, Y * 1e300), "too large a range"),
+            ((X * 1e300, Y), "too large a range"),
+        ]
+        for (Xb, Yb), message in cases:
+            with self.assertRaisesRegex(RoMAInputError, message):
+                RoMAModel(Xb, Yb)
+        model = RoMAModel(X, Y, **FAST)
+        for seed in (1.7, "abc", -1, True):
+            with self.assertRaisesRegex(RoMAInputError, "seed"):
+                model.fit(seed=seed)
+        self.assertFalse(model.is_fitted)
+
     def test_bad_input(self):
         tkwargs = {"device": self.device, "dtype": torch.double}
         X, Y = _data(**tkwargs)
