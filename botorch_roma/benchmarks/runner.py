@@ -21,7 +21,6 @@ References:
 
 from __future__ import annotations
 
-import inspect
 import json
 import multiprocessing
 import pickle
@@ -41,6 +40,7 @@ from tqdm.auto import tqdm
 
 from botorch_roma.benchmarks.methods import get_method
 from botorch_roma.benchmarks.methods.utils import collect_run_info
+from botorch_roma.benchmarks.tasks.registry import get_task, task_accepts
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
@@ -48,7 +48,6 @@ __all__ = [
     "RESULT_COLUMNS",
     "BenchmarkJob",
     "MethodSpec",
-    "available_tasks",
     "evaluate_candidates",
     "parse_seeds",
     "resolve_task",
@@ -80,33 +79,6 @@ RESULT_COLUMNS = [
 TaskSource = str | OfflineTask | Callable[[], OfflineTask]
 
 
-def _registry():
-    r"""The task registry module, or ``None`` while it does not exist."""
-    try:
-        from botorch_roma.benchmarks.tasks import registry
-    except ImportError:
-        return None
-    return registry
-
-
-def available_tasks() -> list[str]:
-    r"""The names of the tasks in the registry (empty without a registry)."""
-    registry = _registry()
-    return [] if registry is None else list(registry.list_tasks())
-
-
-def _accepts_smoke(registry: Any, name: str) -> bool:
-    r"""Whether the registry's builder for ``name`` takes a ``smoke`` keyword."""
-    builder = getattr(registry, "TASKS", {}).get(name)
-    if builder is None:
-        return False
-    try:
-        parameters = inspect.signature(builder).parameters
-    except (TypeError, ValueError):
-        return False
-    return "smoke" in parameters
-
-
 def resolve_task(name: str, smoke: bool = False, **task_kwargs: Any) -> OfflineTask:
     r"""Build a registry task by name, with a clear error for unknown names.
 
@@ -120,18 +92,11 @@ def resolve_task(name: str, smoke: bool = False, **task_kwargs: Any) -> OfflineT
     Returns:
         The task.
     """
-    registry = _registry()
-    if registry is None:
-        raise RoMAInputError(
-            f"Unknown task {name!r}: the task registry "
-            "(botorch_roma.benchmarks.tasks.registry) is not available; pass "
-            "OfflineTask objects instead."
-        )
     # The registry raises a RoMAInputError listing the available tasks for
     # unknown names, and for Design-Bench tasks whose data is missing.
-    if smoke and "smoke" not in task_kwargs and _accepts_smoke(registry, name):
+    if smoke and "smoke" not in task_kwargs and task_accepts(name, "smoke"):
         task_kwargs = {**task_kwargs, "smoke": True}
-    return registry.get_task(name, **task_kwargs)
+    return get_task(name, **task_kwargs)
 
 
 def parse_seeds(seeds: int | str | Iterable[int]) -> list[int]:

@@ -21,16 +21,15 @@ import click
 
 from botorch_roma.benchmarks.methods import METHODS, list_methods
 from botorch_roma.benchmarks.reporting import write_report
-from botorch_roma.benchmarks.runner import (
-    _registry,
-    available_tasks,
-    parse_seeds,
-    resolve_task,
-    run_benchmark,
-)
+from botorch_roma.benchmarks.runner import parse_seeds, resolve_task, run_benchmark
 from botorch_roma.benchmarks.sensitivity import (
     run_sensitivity,
     write_sensitivity_report,
+)
+from botorch_roma.benchmarks.tasks import (
+    DESIGN_BENCH_TASKS,
+    describe_tasks,
+    list_tasks,
 )
 from botorch_roma.exceptions import RoMAInputError
 
@@ -69,38 +68,19 @@ def _parse_method_options(items: tuple[str, ...]) -> dict[str, dict]:
     return overrides
 
 
-def _describe_tasks() -> dict[str, str]:
-    registry = _registry()
-    if registry is None:
-        return {}
-    describe = getattr(registry, "describe_tasks", None)
-    if describe is not None:
-        return dict(describe())
-    return {name: "" for name in registry.list_tasks()}
-
-
 def _format_list() -> str:
-    lines = ["Tasks:"]
-    tasks = _describe_tasks()
-    if not tasks:
-        lines.append("  (the task registry is not available)")
+    tasks = describe_tasks()
     width = max([len(t) for t in tasks] + [len(m) for m in METHODS] + [4])
-    for name, description in tasks.items():
-        lines.append(f"  {name:<{width}}  {description}")
-    try:
-        from botorch_roma.benchmarks.tasks import DESIGN_BENCH_TASKS as design_bench
-    except ImportError:
-        design_bench = ()
-    if design_bench:
-        lines.append(
-            "  Design-Bench tasks (need design-bench and its data): "
-            + ", ".join(f"design-bench:{name}" for name in design_bench)
-        )
-    lines.append("")
-    lines.append("Methods:")
+    lines = ["Tasks:"]
+    lines += [f"  {name:<{width}}  {text}" for name, text in tasks.items()]
+    lines.append(
+        "  Design-Bench tasks (need design-bench and its data): "
+        + ", ".join(f"design-bench:{name}" for name in DESIGN_BENCH_TASKS)
+    )
+    lines += ["", "Methods:"]
     for name, method in METHODS.items():
-        discrete = "continuous+discrete" if method.handles_discrete() else "continuous"
-        lines.append(f"  {name:<{width}}  [{discrete}] {method.description}")
+        kind = "continuous+discrete" if method.supports_discrete else "continuous"
+        lines.append(f"  {name:<{width}}  [{kind}] {method.description}")
     return "\n".join(lines)
 
 
@@ -209,7 +189,7 @@ def benchmark(
         seed_list = parse_seeds(seeds)
     except RoMAInputError as error:
         raise click.BadParameter(str(error), param_hint="--seeds") from None
-    known_tasks = available_tasks()
+    known_tasks = list_tasks()
     task_names = _split(tasks) or known_tasks
     if not task_names:
         raise click.BadParameter(

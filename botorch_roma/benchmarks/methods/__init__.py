@@ -19,7 +19,6 @@ from botorch_roma.benchmarks.methods.registry import (
 )
 from botorch_roma.benchmarks.methods.roma import (
     roma,
-    roma_handles_discrete,
     roma_no_adapt,
     roma_smoothing_only,
 )
@@ -58,19 +57,19 @@ _BUILTIN = [
         roma,
         "RoMA: robust pre-training (epsilon by the paper's offline rule) + "
         "adapted ascent.",
-        roma_handles_discrete,
+        True,
     ),
     Method(
         "roma-no-adapt",
         roma_no_adapt,
         "RoMA ablation: robust pre-training, ascent without adaptation.",
-        roma_handles_discrete,
+        True,
     ),
     Method(
         "roma-smoothing-only",
         roma_smoothing_only,
         "RoMA ablation: Gaussian input smoothing only (epsilon=0), no adaptation.",
-        roma_handles_discrete,
+        True,
     ),
     Method(
         "grad-ascent",

@@ -57,6 +57,8 @@ from botorch_roma.benchmarks.methods.utils import (
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import optimize_roma
+from botorch_roma.latent.roma import LatentRoMA
+from botorch_roma.latent.vae import CategoricalVAE
 from botorch_roma.models.epsilon import EPSILON_GRID, EpsilonSelection
 from botorch_roma.models.roma import RoMAModel, select_epsilon
 from botorch_roma.options import (
@@ -74,7 +76,6 @@ __all__ = [
     "clear_epsilon_cache",
     "offline_epsilon",
     "roma",
-    "roma_handles_discrete",
     "roma_no_adapt",
     "roma_smoothing_only",
 ]
@@ -89,20 +90,6 @@ SMOKE_OPTIONS: dict[str, Any] = {
 }
 _SMOKE_GRID = (1e-2, 1e-3)
 _EPSILON_CACHE: dict[tuple, EpsilonSelection] = {}
-
-
-def _latent_module():
-    r"""``botorch_roma.latent.roma``, or ``None`` where it is unavailable."""
-    try:
-        from botorch_roma.latent import roma as latent_roma
-    except ImportError:
-        return None
-    return latent_roma if hasattr(latent_roma, "LatentRoMA") else None
-
-
-def roma_handles_discrete() -> bool:
-    r"""Whether the RoMA entries can run on discrete tasks."""
-    return DISCRETE_RELAXATION in RELAXATIONS or _latent_module() is not None
 
 
 def clear_epsilon_cache() -> None:
@@ -236,7 +223,7 @@ def roma(
     if adaptation_epsilon is not None:
         asc["epsilon"] = float(adaptation_epsilon)
     if task.is_discrete and relaxation not in RELAXATIONS:
-        if relaxation == DISCRETE_RELAXATION and _latent_module() is not None:
+        if relaxation == DISCRETE_RELAXATION:
             return _latent_roma(
                 task, n, seed, smoke, select_epsilon, epsilon_grid, epsilon_scale,
                 pre, asc, vae_options,
@@ -301,9 +288,6 @@ def _latent_roma(
     vae_options: dict[str, Any] | None,
 ) -> Tensor:
     r"""RoMA on a discrete task through the package's VAE latent route."""
-    latent = _latent_module()
-    from botorch_roma.latent.vae import CategoricalVAE
-
     vae_options = dict(vae_options or {})
     if smoke:
         vae_options = {**SMOKE_BUDGET[VAEOptions], **vae_options}
@@ -330,7 +314,7 @@ def _latent_roma(
         key = (*key, tuple(sorted(vae_options.items())))
         epsilon = offline_epsilon(latent_codes, key=key, grid=grid, **model_options)
     _record_epsilon(epsilon * scale, bool(select and grid), grid, scale, asc)
-    roma_latent = latent.LatentRoMA(
+    roma_latent = LatentRoMA(
         vae_options=vae_options,
         model_options={**model_options, "epsilon": epsilon * scale},
         ascent_options=asc,

@@ -35,6 +35,7 @@ import torch
 from botorch.exceptions.errors import UnsupportedError
 from torch import Tensor, nn
 
+from botorch_roma.benchmarks.registry import Registry
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
@@ -112,8 +113,15 @@ class ContinuousView:
 
 
 #: Relaxations of discrete tasks by name:
-#: ``factory(task, seed, smoke) -> ContinuousView``.
-RELAXATIONS: dict[str, Callable[..., ContinuousView]] = {}
+#: ``factory(task, seed, smoke) -> ContinuousView``. Unknown names raise
+#: BoTorch's ``UnsupportedError``, so the runner records such runs as
+#: unsupported.
+RELAXATIONS: Registry[Callable[..., ContinuousView]] = Registry(
+    "relaxation",
+    error=UnsupportedError,
+    hint="Register one with botorch_roma.benchmarks.methods.register_relaxation, "
+    "or use a method that supports discrete tasks.",
+)
 
 
 def register_relaxation(
@@ -122,27 +130,17 @@ def register_relaxation(
     r"""Register a relaxation of discrete tasks into a continuous space.
 
     Args:
-        name: The relaxation's name (the RoMA entries use ``"latent"``).
+        name: The relaxation's name (the RoMA entries use ``"latent"`` if it is
+            registered).
         factory: ``factory(task, seed, smoke) -> ContinuousView``.
         replace: Allow replacing an existing relaxation of the same name.
     """
-    if name in RELAXATIONS and not replace:
-        raise RoMAInputError(
-            f"A relaxation named {name!r} is already registered; pass replace=True."
-        )
-    RELAXATIONS[name] = factory
+    RELAXATIONS.register(name, factory, replace=replace)
 
 
 def get_relaxation(name: str) -> Callable[..., ContinuousView]:
     r"""Look up a registered relaxation, raising ``UnsupportedError`` if absent."""
-    if name not in RELAXATIONS:
-        raise UnsupportedError(
-            f"No relaxation named {name!r} is registered for discrete tasks "
-            f"(registered: {sorted(RELAXATIONS)}). Register one with "
-            "botorch_roma.benchmarks.methods.register_relaxation, or use a "
-            "method that supports discrete tasks."
-        )
-    return RELAXATIONS[name]
+    return RELAXATIONS.get(name)
 
 
 def logit_relaxation(

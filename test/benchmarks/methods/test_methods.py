@@ -14,7 +14,6 @@ from botorch_roma.benchmarks.methods import (
     get_method,
     register_relaxation,
 )
-from botorch_roma.benchmarks.methods.roma import roma_handles_discrete
 from botorch_roma.benchmarks.methods.utils import collect_run_info, logit_relaxation
 from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
 
@@ -70,11 +69,10 @@ def test_roma_discrete_routes():
     for name in ["roma", "roma-no-adapt", "roma-smoothing-only"]:
         with pytest.raises(UnsupportedError, match="relaxation"):
             METHODS[name](task, n=N, seed=0, smoke=True, relaxation="missing")
-    if roma_handles_discrete():
-        # The package's VAE latent route (botorch_roma.latent).
-        X = METHODS["roma"](task, n=N, seed=0, smoke=True)
-        assert X.shape == (N, task.dim) and X.dtype == torch.long
-        assert ((X >= 0) & (X < task.num_categories)).all()
+    # The package's VAE latent route (botorch_roma.latent).
+    X = METHODS["roma"](task, n=N, seed=0, smoke=True)
+    assert X.shape == (N, task.dim) and X.dtype == torch.long
+    assert ((X >= 0) & (X < task.num_categories)).all()
     # A registered relaxation under the requested name takes precedence.
     register_relaxation("test-logits", logit_relaxation)
     try:
