@@ -4,13 +4,21 @@ r"""Shared pieces of the benchmark methods.
   Continuous tasks are their own view. Discrete tasks are mapped through a
   *relaxation*: the design-baselines logit relaxation ships here (soft one-hot
   probabilities turned into ``V - 1`` logits per position, decoded by argmax),
-  and further relaxations (e.g. the VAE latent space that RoMA uses on discrete
-  tasks [Yu2021roma]_) plug in with :func:`register_relaxation`.
-- z-score standardization, top-k starting designs, stratified subsampling.
-- A small MLP proxy trained with the squared error, as in design-baselines.
+  and further relaxations plug in with :func:`register_relaxation` (the RoMA
+  entries use a relaxation registered as ``"latent"`` before their built-in
+  VAE route [Yu2021roma]_).
+- :func:`standardize`: the view in z-scored units.
+- :func:`top_k_indices` (the best designs, best first), the one top-``k``
+  selection of the methods, and :func:`stratified_subsample` built on it.
+- A small MLP proxy trained with the squared error, as in design-baselines
+  [Trabucco2022designbench]_: :func:`build_mlp`, :func:`minibatches` (shared
+  with COMs' training) and :func:`train_mse_proxy`.
 - :func:`record_run_info`: lets a method report the settings it chose during a
   run (e.g. RoMA's offline-selected ``epsilon``); the runner stores them in the
   ``info`` column of the raw results.
+
+The visible/hidden split of a task's dataset is not here: it is
+:func:`botorch_roma.datasets.split_visible`, used by every task builder.
 
 References:
 
@@ -25,7 +33,7 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -35,6 +43,7 @@ import torch
 from botorch.exceptions.errors import UnsupportedError
 from torch import Tensor, nn
 
+from botorch_roma.benchmarks.methods.options import ProxyOptions
 from botorch_roma.benchmarks.registry import Registry
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
@@ -42,15 +51,20 @@ from botorch_roma.exceptions import RoMAInputError
 __all__ = [
     "RELAXATIONS",
     "ContinuousView",
+    "StandardizedView",
     "Standardizer",
     "build_mlp",
     "collect_run_info",
     "continuous_view",
+    "freeze",
     "get_relaxation",
     "logit_relaxation",
+    "minibatches",
     "pad_to",
+    "proxy_mlp",
     "record_run_info",
     "register_relaxation",
+    "standardize",
     "stratified_subsample",
     "top_k_indices",
     "train_mse_proxy",
@@ -249,8 +263,52 @@ class Standardizer:
         return Z * self.std + self.mean
 
 
+@dataclass
+class StandardizedView:
+    r"""A :class:`ContinuousView` in z-scored units.
+
+    Attributes:
+        view: The view in its own units.
+        input_transform: The inputs' z-scoring.
+        X: ``n x p`` z-scored inputs.
+        Y: ``n x 1`` z-scored scores.
+        bounds: ``2 x p`` z-scored bounds, or ``None``.
+    """
+
+    view: ContinuousView
+    input_transform: Standardizer
+    X: Tensor
+    Y: Tensor
+    bounds: Tensor | None
+
+    def decode(self, Z: Tensor) -> Tensor:
+        r"""Map ``m x p`` z-scored points to ``m x d`` task designs."""
+        return self.view.decode(self.input_transform.untransform(Z))
+
+
+def standardize(
+    view: ContinuousView, dtype: torch.dtype | None = None
+) -> StandardizedView:
+    r"""Z-score a view's inputs, scores and bounds.
+
+    Args:
+        view: The view.
+        dtype: Cast the data to this dtype first (default: keep it).
+
+    Returns:
+        The :class:`StandardizedView`.
+    """
+    X, Y = view.X, view.Y
+    if dtype is not None:
+        X, Y = X.to(dtype), Y.to(dtype)
+    x_tf = Standardizer.fit(X)
+    Yz = Standardizer.fit(Y).transform(Y)
+    bounds = None if view.bounds is None else x_tf.transform(view.bounds.to(X))
+    return StandardizedView(view, x_tf, x_tf.transform(X), Yz, bounds)
+
+
 def top_k_indices(Y: Tensor, k: int) -> Tensor:
-    r"""Indices of the ``k`` highest scores (best first).
+    r"""Indices of the ``k`` highest scores (best first; NaN scores last).
 
     Args:
         Y: ``n x 1`` (or ``n``) scores.
@@ -304,6 +362,7 @@ def stratified_subsample(
     return torch.cat([top, chosen]).sort().values
 
 
+#: The proxies' activations (the choices of ``ProxyOptions.activation``).
 _ACTIVATIONS = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -343,16 +402,57 @@ def build_mlp(
     return nn.Sequential(*layers).to(dtype=dtype, device=device)
 
 
+def proxy_mlp(options: ProxyOptions, X: Tensor) -> nn.Sequential:
+    r"""A new MLP proxy for ``n x p`` inputs ``X`` (on their dtype and device)."""
+    return build_mlp(
+        X.shape[-1], options.hidden_sizes, options.activation, X.dtype, X.device
+    )
+
+
+def freeze(model: nn.Module) -> nn.Module:
+    r"""Put a trained proxy in eval mode and stop tracking its weights' grads."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def minibatches(
+    X: Tensor,
+    Y: Tensor,
+    batch_size: int,
+    noise_std: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[Tensor, Tensor, Tensor]]:
+    r"""One epoch of shuffled minibatches, with optional Gaussian input noise.
+
+    Args:
+        X: ``n x p`` inputs.
+        Y: ``n x 1`` scores.
+        batch_size: Minibatch size.
+        noise_std: Standard deviation of the noise added to every minibatch.
+        generator: Random generator for the shuffling and the noise.
+
+    Yields:
+        ``(indices, inputs, scores)`` of each minibatch.
+    """
+    perm = torch.randperm(X.shape[0], generator=generator).to(X.device)
+    for start in range(0, X.shape[0], batch_size):
+        idx = perm[start : start + batch_size]
+        xb = X[idx]
+        if noise_std > 0:
+            noise = torch.randn(xb.shape, generator=generator, dtype=xb.dtype)
+            xb = xb + noise_std * noise.to(xb.device)
+        yield idx, xb, Y[idx]
+
+
 def train_mse_proxy(
     model: nn.Module,
     X: Tensor,
     Y: Tensor,
-    epochs: int,
-    lr: float = 1e-3,
-    batch_size: int = 128,
-    noise_std: float = 0.0,
-    grad_clip: float | None = None,
+    options: ProxyOptions | Mapping[str, Any] | None = None,
     generator: torch.Generator | None = None,
+    **overrides: Any,
 ) -> list[float]:
     r"""Train a proxy with the mean squared error (Adam, shuffled minibatches).
 
@@ -360,33 +460,24 @@ def train_mse_proxy(
         model: Maps ``batch x p`` to ``batch x 1``.
         X: ``n x p`` standardized inputs.
         Y: ``n x 1`` standardized scores.
-        epochs: Passes over the data.
-        lr: Adam's learning rate.
-        batch_size: Minibatch size.
-        noise_std: Gaussian input noise added to every minibatch.
-        grad_clip: Optional gradient-norm clipping.
-        generator: Random generator for shuffling and noise.
+        options: The proxy's :class:`~.options.ProxyOptions` (training uses
+            ``epochs``, ``lr`` and ``batch_size``).
+        generator: Random generator for shuffling.
+        **overrides: Options that take precedence over ``options``.
 
     Returns:
         The mean training loss of each epoch.
     """
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    options = ProxyOptions.from_dict(options, **overrides)
+    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr)
     n = X.shape[0]
     history = []
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=generator).to(X.device)
+    for _ in range(options.epochs):
         total = 0.0
-        for start in range(0, n, batch_size):
-            idx = perm[start : start + batch_size]
-            xb, yb = X[idx], Y[idx]
-            if noise_std > 0:
-                noise = torch.randn(xb.shape, generator=generator, dtype=xb.dtype)
-                xb = xb + noise_std * noise.to(xb.device)
+        for idx, xb, yb in minibatches(X, Y, options.batch_size, generator=generator):
             loss = (model(xb) - yb).square().mean()
             optimizer.zero_grad()
             loss.backward()
-            if grad_clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
             optimizer.step()
             total += loss.item() * idx.shape[0]
         history.append(total / n)

@@ -11,6 +11,7 @@ from botorch_roma.benchmarks.methods.utils import (
     continuous_view,
     get_relaxation,
     logit_relaxation,
+    minibatches,
     pad_to,
     record_run_info,
     stratified_subsample,
@@ -60,6 +61,20 @@ def test_standardizer_and_selection(dtype):
     assert stratified_subsample(Y, 50).shape == (20,)
     assert pad_to(X[:3], 7).shape == (7, 3)
     assert torch.equal(pad_to(X, 5), X[:5])
+
+
+@pytest.mark.parametrize("dtype", [torch.float, torch.double])
+def test_minibatches_cover_every_row_once(dtype):
+    X = torch.arange(10, dtype=dtype).unsqueeze(-1)
+    gen = torch.Generator().manual_seed(0)
+    batches = list(minibatches(X, X, 4, generator=gen))
+    assert [b[0].shape[0] for b in batches] == [4, 4, 2]
+    idx = torch.cat([b[0] for b in batches])
+    assert sorted(idx.tolist()) == list(range(10))
+    for i, xb, yb in batches:
+        assert torch.equal(xb, X[i]) and torch.equal(yb, X[i])
+    noisy = next(minibatches(X, X, 10, noise_std=0.5, generator=gen))
+    assert not torch.equal(noisy[1], X[noisy[0]]) and torch.equal(noisy[2], X[noisy[0]])
 
 
 @pytest.mark.parametrize("dtype", [torch.float, torch.double])
