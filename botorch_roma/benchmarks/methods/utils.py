@@ -7,7 +7,8 @@ r"""Shared pieces of the benchmark methods.
   and further relaxations plug in with :func:`register_relaxation` (the RoMA
   entries use a relaxation registered as ``"latent"`` before their built-in
   VAE route [Yu2021roma]_).
-- :func:`standardize`: the view in z-scored units.
+- :func:`standardize`: the view in z-scored units, through BoTorch's
+  ``AffineInputTransform`` (:func:`zscore_transform`).
 - :func:`top_k_indices` (the best designs, best first), the one top-``k``
   selection of the methods, and :func:`stratified_subsample` built on it.
 - A small MLP proxy trained with the squared error, as in design-baselines
@@ -41,6 +42,7 @@ from typing import Any
 
 import torch
 from botorch.exceptions.errors import UnsupportedError
+from botorch.models.transforms.input import AffineInputTransform
 from torch import Tensor, nn
 
 from botorch_roma.benchmarks.methods.options import ProxyOptions
@@ -49,10 +51,10 @@ from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [
+    "MIN_STD",
     "RELAXATIONS",
     "ContinuousView",
     "StandardizedView",
-    "Standardizer",
     "build_mlp",
     "collect_run_info",
     "continuous_view",
@@ -68,6 +70,7 @@ __all__ = [
     "stratified_subsample",
     "top_k_indices",
     "train_mse_proxy",
+    "zscore_transform",
 ]
 
 
@@ -235,32 +238,38 @@ def continuous_view(
     return ContinuousView(X=task.X, Y=task.Y, bounds=bounds, decode=decode)
 
 
-@dataclass
-class Standardizer:
-    r"""Per-dimension z-scoring with the standard deviation clipped away from 0.
+#: The smallest standard deviation :func:`zscore_transform` divides by.
+MIN_STD = 1e-6
 
-    Attributes:
-        mean: ``1 x p`` means.
-        std: ``1 x p`` standard deviations.
+
+def zscore_transform(X: Tensor, min_std: float = MIN_STD) -> AffineInputTransform:
+    r"""BoTorch's affine transform that z-scores the columns of ``X``.
+
+    The offset is the column mean and the coefficient the sample standard
+    deviation clamped at ``min_std`` (``1`` for a single row). BoTorch's
+    ``InputStandardize`` and ``Standardize`` fit the same statistics, but
+    computed in another order (``torch.std_mean``, ``nanstd``) they differ
+    in the last bits, which is enough to flip some argmax-decoded candidates
+    of full-budget runs on discrete tasks; this keeps the benchmark's numbers
+    reproducible.
+
+    Args:
+        X: ``n x p`` data (``n x 1`` for scores).
+        min_std: The smallest standard deviation to divide by.
+
+    Returns:
+        The transform (``transform`` z-scores, ``untransform`` maps back).
+
+    Example:
+        >>> X = torch.tensor([[0.0], [2.0], [4.0]], dtype=torch.double)
+        >>> zscore_transform(X)(X).squeeze(-1).tolist()
+        [-1.0, 0.0, 1.0]
     """
-
-    mean: Tensor
-    std: Tensor
-
-    @classmethod
-    def fit(cls, X: Tensor, min_std: float = 1e-6) -> Standardizer:
-        r"""Fit to an ``n x p`` tensor (``n x 1`` for scores)."""
-        mean = X.mean(dim=0, keepdim=True)
-        std = X.std(dim=0, keepdim=True) if X.shape[0] > 1 else torch.ones_like(mean)
-        return cls(mean=mean, std=std.clamp_min(min_std))
-
-    def transform(self, X: Tensor) -> Tensor:
-        r"""Map to z-scores."""
-        return (X - self.mean) / self.std
-
-    def untransform(self, Z: Tensor) -> Tensor:
-        r"""Map z-scores back."""
-        return Z * self.std + self.mean
+    mean = X.mean(dim=0, keepdim=True)
+    std = X.std(dim=0, keepdim=True) if X.shape[0] > 1 else torch.ones_like(mean)
+    return AffineInputTransform(
+        d=X.shape[-1], coefficient=std.clamp_min(min_std), offset=mean
+    )
 
 
 @dataclass
@@ -269,14 +278,14 @@ class StandardizedView:
 
     Attributes:
         view: The view in its own units.
-        input_transform: The inputs' z-scoring.
+        input_transform: The inputs' z-scoring (see :func:`zscore_transform`).
         X: ``n x p`` z-scored inputs.
         Y: ``n x 1`` z-scored scores.
         bounds: ``2 x p`` z-scored bounds, or ``None``.
     """
 
     view: ContinuousView
-    input_transform: Standardizer
+    input_transform: AffineInputTransform
     X: Tensor
     Y: Tensor
     bounds: Tensor | None
@@ -289,7 +298,7 @@ class StandardizedView:
 def standardize(
     view: ContinuousView, dtype: torch.dtype | None = None
 ) -> StandardizedView:
-    r"""Z-score a view's inputs, scores and bounds.
+    r"""Z-score a view's inputs, scores and bounds (see :func:`zscore_transform`).
 
     Args:
         view: The view.
@@ -301,10 +310,10 @@ def standardize(
     X, Y = view.X, view.Y
     if dtype is not None:
         X, Y = X.to(dtype), Y.to(dtype)
-    x_tf = Standardizer.fit(X)
-    Yz = Standardizer.fit(Y).transform(Y)
-    bounds = None if view.bounds is None else x_tf.transform(view.bounds.to(X))
-    return StandardizedView(view, x_tf, x_tf.transform(X), Yz, bounds)
+    x_tf = zscore_transform(X)
+    Yz = zscore_transform(Y)(Y)
+    bounds = None if view.bounds is None else x_tf(view.bounds.to(X))
+    return StandardizedView(view, x_tf, x_tf(X), Yz, bounds)
 
 
 def top_k_indices(Y: Tensor, k: int) -> Tensor:

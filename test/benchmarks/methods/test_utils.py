@@ -5,7 +5,7 @@ import torch
 from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.benchmarks.methods.utils import (
-    Standardizer,
+    ContinuousView,
     build_mlp,
     collect_run_info,
     continuous_view,
@@ -14,9 +14,11 @@ from botorch_roma.benchmarks.methods.utils import (
     minibatches,
     pad_to,
     record_run_info,
+    standardize,
     stratified_subsample,
     top_k_indices,
     train_mse_proxy,
+    zscore_transform,
 )
 from botorch_roma.exceptions import RoMAInputError
 from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
@@ -49,8 +51,8 @@ def test_continuous_view_clamps_and_unknown_relaxation():
 def test_standardizer_and_selection(dtype):
     X = torch.randn(20, 3, dtype=dtype) * 5 + 2
     X[:, 1] = 1.0  # constant column: std clipped, no NaN
-    tf = Standardizer.fit(X)
-    Z = tf.transform(X)
+    tf = zscore_transform(X)
+    Z = tf(X)
     assert torch.isfinite(Z).all()
     assert torch.allclose(tf.untransform(Z), X, atol=1e-4)
     Y = torch.arange(20, dtype=dtype).unsqueeze(-1)
@@ -61,6 +63,25 @@ def test_standardizer_and_selection(dtype):
     assert stratified_subsample(Y, 50).shape == (20,)
     assert pad_to(X[:3], 7).shape == (7, 3)
     assert torch.equal(pad_to(X, 5), X[:5])
+
+
+@pytest.mark.parametrize("dtype", [torch.float, torch.double])
+def test_zscore_transform_and_standardize(dtype):
+    X = torch.randn(30, 3, dtype=dtype) * 4 + 1
+    Z = zscore_transform(X)(X)
+    assert torch.allclose(Z.mean(0), torch.zeros(3, dtype=dtype), atol=1e-5)
+    assert torch.allclose(Z.std(0), torch.ones(3, dtype=dtype), atol=1e-5)
+    bounds = torch.stack([X.min(0).values - 1, X.max(0).values + 1])
+    view = ContinuousView(X, X[:, :1] * 2, bounds, lambda Z: Z + 100)
+    data = standardize(view)
+    assert torch.equal(data.X, Z)
+    assert torch.allclose(data.Y, zscore_transform(view.Y)(view.Y))
+    assert (data.bounds[0] < data.X).all() and (data.X < data.bounds[1]).all()
+    # decode: back to the view's units, then the view's own decode.
+    assert torch.allclose(data.decode(data.X), X + 100, atol=1e-4)
+    assert standardize(view, dtype=torch.double).X.dtype == torch.double
+    # A single row is only centred.
+    assert torch.equal(zscore_transform(X[:1])(X[:1]), torch.zeros_like(X[:1]))
 
 
 @pytest.mark.parametrize("dtype", [torch.float, torch.double])
