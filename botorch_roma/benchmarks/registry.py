@@ -10,10 +10,10 @@ Example:
     >>> _ = colors.register("red", (1, 0, 0), "The colour of RoMA's plots.")
     >>> colors.get("red")
     (1, 0, 0)
-    >>> colors.get("blue")  # doctest: +ELLIPSIS
+    >>> colors.get("blue")
     Traceback (most recent call last):
     ...
-    RoMAInputError: Unknown color 'blue'. Available colors: red.
+    botorch_roma.exceptions.RoMAInputError: Unknown color 'blue'. Available colors: red.
 """
 
 from __future__ import annotations
