@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from botorch_roma.benchmarks.cli import benchmark
+from botorch_roma.cli.benchmark import benchmark
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 

@@ -1,15 +1,23 @@
-r"""Offline model-based optimization benchmarks: tasks, methods and runners."""
+r"""Offline model-based optimization benchmarks: tasks, methods and runners.
+
+Tasks, methods and the relaxations of discrete tasks are each kept in a
+:class:`~botorch_roma.benchmarks.registry.Registry` (importing this package
+registers the built-in ones); every method validates its options through an
+options class declared next to it.
+"""
 
 from botorch_roma.benchmarks.hyperparameters import sensitivity_configs
 from botorch_roma.benchmarks.methods import (
     METHODS,
     Method,
+    MethodOptions,
     describe_methods,
     get_method,
     list_methods,
     register_method,
     register_relaxation,
 )
+from botorch_roma.benchmarks.registry import Registry
 from botorch_roma.benchmarks.reporting import (
     aggregate,
     combine_reports,
@@ -18,7 +26,12 @@ from botorch_roma.benchmarks.reporting import (
     plot_percentile_curves,
     write_report,
 )
-from botorch_roma.benchmarks.runner import MethodSpec, parse_seeds, run_benchmark
+from botorch_roma.benchmarks.runner import (
+    ExecutionOptions,
+    MethodSpec,
+    parse_seeds,
+    run_benchmark,
+)
 from botorch_roma.benchmarks.sensitivity import (
     run_sensitivity,
     write_sensitivity_report,
@@ -33,9 +46,12 @@ from botorch_roma.benchmarks.tasks import (
 
 __all__ = [
     "METHODS",
+    "ExecutionOptions",
     "Method",
+    "MethodOptions",
     "MethodSpec",
     "OfflineTask",
+    "Registry",
     "aggregate",
     "combine_reports",
     "compare_with_baselines",

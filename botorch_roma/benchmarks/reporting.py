@@ -501,39 +501,59 @@ def _info_lines(results: pd.DataFrame) -> list[str]:
     return lines
 
 
-def write_report(
+def _problem_lines(results: pd.DataFrame) -> list[str]:
+    r"""Markdown lines listing the runs without a score, and runs that warned."""
+    lines = []
+    problems = results[results["status"] != "ok"]
+    if len(problems):
+        lines += ["## Runs without a score", ""]
+        for row in problems.itertuples(index=False):
+            message = str(row.message).splitlines()[0][:200] if row.message else ""
+            lines.append(
+                f"- {row.task} / {row.method} / seed {row.seed}: {row.status}: "
+                f"{message}"
+            )
+        lines.append("")
+    warned = results[(results["status"] == "ok") & (results["message"] != "")]
+    if len(warned):
+        lines += ["## Warnings", ""]
+        for row in warned.itertuples(index=False):
+            lines.append(
+                f"- {row.task} / {row.method} / seed {row.seed}: {row.message}"
+            )
+        lines.append("")
+    return lines
+
+
+def _provenance_lines(
+    summary: pd.DataFrame, command: str | Sequence[str] | None, env: dict[str, Any]
+) -> list[str]:
+    r"""Markdown lines saying how the results were produced."""
+    runtimes = ", ".join(
+        f"{m}: {summary.loc[summary['method'] == m, 'runtime_s'].mean():.1f}"
+        for m in _ordered(summary["method"])
+    )
+    return [
+        "## How these were produced",
+        "",
+        *_command_lines(command),
+        f"- Hardware: {env['cpu']} ({env['cpu_count']} logical CPUs), "
+        f"GPU: {env['cuda'] or 'none'}",
+        f"- Versions: python {env['python']}, torch {env['torch']}, "
+        f"botorch {env['botorch']}, gpytorch {env['gpytorch']}",
+        "- Mean runtime per run (s): " + runtimes,
+        "",
+    ]
+
+
+def _report_markdown(
     results: pd.DataFrame,
-    out_dir: str | os.PathLike,
-    command: str | Sequence[str] | None = None,
-    settings: dict[str, Any] | None = None,
-    title: str = "Benchmark results",
-) -> dict[str, Path]:
-    r"""Write the raw CSV, the summary CSV, the markdown tables, plots and metadata.
-
-    Args:
-        results: Raw results.
-        out_dir: The output directory (created if needed).
-        command: The command line that produced the results, or a list of them
-            (for results combined from several runs).
-        settings: Further settings to record (tasks, methods, seeds, ...).
-        title: The markdown file's title.
-
-    Returns:
-        The written paths by kind: ``raw``, ``summary``, ``table``, ``plot``,
-        ``run``.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    summary = aggregate(results)
-    paths = {
-        "raw": results_to_csv(results, out / "raw_results.csv"),
-        "summary": out / "summary.csv",
-        "table": out / "results.md",
-        "plot": out / "percentiles.png",
-        "run": out / "run.json",
-    }
-    summary.to_csv(paths["summary"], index=False)
-    env = environment_info()
+    summary: pd.DataFrame,
+    command: str | Sequence[str] | None,
+    env: dict[str, Any],
+    title: str,
+) -> str:
+    r"""The text of ``results.md``."""
     seeds = sorted(set(results["seed"].tolist()))
     lines = [
         f"# {title}",
@@ -553,52 +573,61 @@ def write_report(
         markdown_table(summary, 50),
         "",
     ]
-    problems = results[results["status"] != "ok"]
-    if len(problems):
-        lines += ["## Runs without a score", ""]
-        for row in problems.itertuples(index=False):
-            message = str(row.message).splitlines()[0][:200] if row.message else ""
-            lines.append(
-                f"- {row.task} / {row.method} / seed {row.seed}: {row.status}: "
-                f"{message}"
-            )
-        lines.append("")
-    warned = results[(results["status"] == "ok") & (results["message"] != "")]
-    if len(warned):
-        lines += ["## Warnings", ""]
-        for row in warned.itertuples(index=False):
-            lines.append(
-                f"- {row.task} / {row.method} / seed {row.seed}: {row.message}"
-            )
-        lines.append("")
+    lines += _problem_lines(results)
     lines += _comparison_lines(summary)
     lines += _info_lines(results)
-    lines += [
-        "## How these were produced",
-        "",
-        *_command_lines(command),
-        f"- Hardware: {env['cpu']} ({env['cpu_count']} logical CPUs), "
-        f"GPU: {env['cuda'] or 'none'}",
-        f"- Versions: python {env['python']}, torch {env['torch']}, "
-        f"botorch {env['botorch']}, gpytorch {env['gpytorch']}",
-        "- Mean runtime per run (s): "
-        + ", ".join(
-            f"{m}: {summary.loc[summary['method'] == m, 'runtime_s'].mean():.1f}"
-            for m in _ordered(summary["method"])
-        ),
-        "",
-    ]
-    paths["table"].write_text("\n".join(lines), encoding="utf-8")
-    if (results["status"] == "ok").any():
-        plot_percentile_curves(results, paths["plot"])
-        for task in _ordered(results["task"]):
-            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in task)
-            key = f"plot_{safe}"
-            paths[key] = plot_percentile_curves(
-                results, out / f"percentiles_{safe}.png", tasks=[task]
-            )
-    else:
-        paths.pop("plot")
+    lines += _provenance_lines(summary, command, env)
+    return "\n".join(lines)
+
+
+def _write_plots(results: pd.DataFrame, out: Path) -> dict[str, Path]:
+    r"""The percentile-curve PNGs: all tasks, then one per task."""
+    paths = {"plot": plot_percentile_curves(results, out / "percentiles.png")}
+    for task in _ordered(results["task"]):
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in task)
+        paths[f"plot_{safe}"] = plot_percentile_curves(
+            results, out / f"percentiles_{safe}.png", tasks=[task]
+        )
+    return paths
+
+
+def write_report(
+    results: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    command: str | Sequence[str] | None = None,
+    settings: dict[str, Any] | None = None,
+    title: str = "Benchmark results",
+) -> dict[str, Path]:
+    r"""Write the raw CSV, the summary CSV, the markdown tables, plots and metadata.
+
+    Args:
+        results: Raw results.
+        out_dir: The output directory (created if needed).
+        command: The command line that produced the results, or a list of them
+            (for results combined from several runs).
+        settings: Further settings to record (tasks, methods, seeds, ...).
+        title: The markdown file's title.
+
+    Returns:
+        The written paths by kind: ``raw``, ``summary``, ``table``, ``plot``,
+        ``run`` (and ``plot_<task>`` per task); no plots without a scored run.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = aggregate(results)
+    paths = {
+        "raw": results_to_csv(results, out / "raw_results.csv"),
+        "summary": out / "summary.csv",
+        "table": out / "results.md",
+    }
+    summary.to_csv(paths["summary"], index=False)
+    env = environment_info()
+    markdown = _report_markdown(results, summary, command, env, title)
+    paths["table"].write_text(markdown, encoding="utf-8")
+    plots = _write_plots(results, out) if (results["status"] == "ok").any() else {}
+    if plots:
+        paths["plot"] = plots.pop("plot")
+    paths["run"] = out / "run.json"
     run = {
         "command": command,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -606,7 +635,7 @@ def write_report(
         "settings": settings or {},
     }
     paths["run"].write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
-    return paths
+    return {**paths, **plots}
 
 
 def combine_reports(

@@ -21,7 +21,6 @@ References:
 
 from __future__ import annotations
 
-import inspect
 import json
 import multiprocessing
 import pickle
@@ -31,7 +30,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import torch
@@ -41,14 +40,16 @@ from tqdm.auto import tqdm
 
 from botorch_roma.benchmarks.methods import get_method
 from botorch_roma.benchmarks.methods.utils import collect_run_info
+from botorch_roma.benchmarks.tasks.registry import get_task, task_accepts
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.options import RoMAOptions, option
 
 __all__ = [
     "RESULT_COLUMNS",
     "BenchmarkJob",
+    "ExecutionOptions",
     "MethodSpec",
-    "available_tasks",
     "evaluate_candidates",
     "parse_seeds",
     "resolve_task",
@@ -80,33 +81,6 @@ RESULT_COLUMNS = [
 TaskSource = str | OfflineTask | Callable[[], OfflineTask]
 
 
-def _registry():
-    r"""The task registry module, or ``None`` while it does not exist."""
-    try:
-        from botorch_roma.benchmarks.tasks import registry
-    except ImportError:
-        return None
-    return registry
-
-
-def available_tasks() -> list[str]:
-    r"""The names of the tasks in the registry (empty without a registry)."""
-    registry = _registry()
-    return [] if registry is None else list(registry.list_tasks())
-
-
-def _accepts_smoke(registry: Any, name: str) -> bool:
-    r"""Whether the registry's builder for ``name`` takes a ``smoke`` keyword."""
-    builder = getattr(registry, "TASKS", {}).get(name)
-    if builder is None:
-        return False
-    try:
-        parameters = inspect.signature(builder).parameters
-    except (TypeError, ValueError):
-        return False
-    return "smoke" in parameters
-
-
 def resolve_task(name: str, smoke: bool = False, **task_kwargs: Any) -> OfflineTask:
     r"""Build a registry task by name, with a clear error for unknown names.
 
@@ -120,18 +94,11 @@ def resolve_task(name: str, smoke: bool = False, **task_kwargs: Any) -> OfflineT
     Returns:
         The task.
     """
-    registry = _registry()
-    if registry is None:
-        raise RoMAInputError(
-            f"Unknown task {name!r}: the task registry "
-            "(botorch_roma.benchmarks.tasks.registry) is not available; pass "
-            "OfflineTask objects instead."
-        )
     # The registry raises a RoMAInputError listing the available tasks for
     # unknown names, and for Design-Bench tasks whose data is missing.
-    if smoke and "smoke" not in task_kwargs and _accepts_smoke(registry, name):
+    if smoke and "smoke" not in task_kwargs and task_accepts(name, "smoke"):
         task_kwargs = {**task_kwargs, "smoke": True}
-    return registry.get_task(name, **task_kwargs)
+    return get_task(name, **task_kwargs)
 
 
 def parse_seeds(seeds: int | str | Iterable[int]) -> list[int]:
@@ -177,6 +144,17 @@ def parse_seeds(seeds: int | str | Iterable[int]) -> list[int]:
             f"Seeds must be >= 0, got {negative}; pass non-negative seeds."
         )
     return list(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class ExecutionOptions(RoMAOptions):
+    r"""How a sweep runs (not what it computes): processes, threads, progress."""
+
+    _what: ClassVar[str] = "benchmark run option(s)"
+
+    workers: int = option(1, "Local worker processes (1: run in this process).", low=1)
+    threads: int | None = option(1, "Torch threads per run (None: leave as is).", low=1)
+    progress: bool = option(True, "Show a progress bar over the runs.")
 
 
 @dataclass(frozen=True)
@@ -398,12 +376,10 @@ def run_benchmark(
     seeds: int | str | Iterable[int] = 4,
     n: int = 128,
     smoke: bool = False,
-    workers: int = 1,
-    scheduler: Any = None,
     method_options: dict[str, dict[str, Any]] | None = None,
     task_kwargs: dict[str, Any] | None = None,
-    threads: int | None = 1,
-    progress: bool = True,
+    scheduler: Any = None,
+    **execution: Any,
 ) -> pd.DataFrame:
     r"""Run every (task, method, seed) combination and collect raw results.
 
@@ -415,13 +391,13 @@ def run_benchmark(
         n: Candidates per run (the paper: 128).
         smoke: Tiny budgets for CI (and small task versions where the registry's
             builder takes a ``smoke`` keyword).
-        workers: Local worker processes (1: run in this process).
-        scheduler: A Dask scheduler address (or a ``distributed.Client``); if
-            given, runs go to that cluster and ``workers`` is ignored.
         method_options: Per method name, keyword overrides for every run of it.
         task_kwargs: Passed to the registry's ``get_task`` for named tasks.
-        threads: Torch threads per run (``None``: leave as is).
-        progress: Show a progress bar over the runs.
+        scheduler: A Dask scheduler address (or a ``distributed.Client``); if
+            given, runs go to that cluster and ``workers`` is ignored.
+        **execution: :class:`ExecutionOptions`: ``workers`` (local worker
+            processes; 1: run in this process), ``threads`` (torch threads per
+            run; ``None``: leave as is) and ``progress`` (a progress bar).
 
     Returns:
         A DataFrame with the columns of :data:`RESULT_COLUMNS`, one row per run,
@@ -437,11 +413,39 @@ def run_benchmark(
     """
     if n < 1:
         raise RoMAInputError(f"n must be >= 1 candidates, got {n}.")
-    if workers < 1:
-        raise RoMAInputError(f"workers must be >= 1, got {workers}.")
+    run = ExecutionOptions.from_dict(execution)
     seed_list = parse_seeds(seeds)
     task_kwargs = dict(task_kwargs or {})
-    method_options = dict(method_options or {})
+    specs = _method_specs(methods, method_options or {})
+    sources = _task_sources(tasks)
+    # Build named tasks once here: bad names and missing data fail before any
+    # run starts, and dataset caches are warm for the workers.
+    local = scheduler is None and run.workers == 1
+    for label, source in list(sources.items()):
+        if isinstance(source, str):
+            task = resolve_task(source, smoke=smoke, **task_kwargs)
+            if local:
+                sources[label] = task
+    jobs = [
+        BenchmarkJob(label, source, spec, seed, n, smoke, task_kwargs, run.threads)
+        for label, source in sources.items()
+        for spec in specs
+        for seed in seed_list
+    ]
+    if scheduler is not None:
+        results = _iter_dask(jobs, scheduler)
+    elif run.workers > 1:
+        results = _iter_local_processes(jobs, run.workers)
+    else:
+        results = (run_job(job) for job in jobs)
+    records = _collect(results, len(jobs), run.progress)
+    return _results_frame(records, [s.label for s in specs], list(sources))
+
+
+def _method_specs(
+    methods: Sequence[str | MethodSpec], method_options: dict[str, dict[str, Any]]
+) -> list[MethodSpec]:
+    r"""The methods as specs with their options merged, checked and labelled."""
     specs = []
     for entry in methods:
         spec = entry if isinstance(entry, MethodSpec) else MethodSpec(entry, entry)
@@ -453,8 +457,17 @@ def run_benchmark(
     labels = [s.label for s in specs]
     if len(set(labels)) != len(labels):
         raise RoMAInputError(f"Method labels must be unique, got {labels}.")
-    sources = dict(tasks) if isinstance(tasks, dict) else {}
-    if not isinstance(tasks, dict):
+    return specs
+
+
+def _task_sources(
+    tasks: Sequence[TaskSource] | dict[str, TaskSource],
+) -> dict[str, TaskSource]:
+    r"""The task sources by unique result label."""
+    if isinstance(tasks, dict):
+        sources = dict(tasks)
+    else:
+        sources = {}
         for source in tasks:
             if isinstance(source, str):
                 label = source
@@ -470,37 +483,15 @@ def run_benchmark(
             sources[label] = source
     if len(sources) == 0:
         raise RoMAInputError("Give at least one task.")
-    local = scheduler is None and workers == 1
-    for label, source in list(sources.items()):
-        if isinstance(source, str):
-            # Build named tasks once here: bad names and missing data fail before
-            # any run starts, and dataset caches are warm for the workers.
-            task = resolve_task(source, smoke=smoke, **task_kwargs)
-            if local:
-                sources[label] = task
-    jobs = [
-        BenchmarkJob(
-            task_label=label,
-            task=source,
-            method=spec,
-            seed=seed,
-            n=n,
-            smoke=smoke,
-            task_kwargs=task_kwargs,
-            threads=threads,
-        )
-        for label, source in sources.items()
-        for spec in specs
-        for seed in seed_list
-    ]
-    if scheduler is not None:
-        results = _iter_dask(jobs, scheduler)
-    elif workers > 1:
-        results = _iter_local_processes(jobs, workers)
-    else:
-        results = (run_job(job) for job in jobs)
+    return sources
+
+
+def _collect(
+    results: Iterable[dict[str, Any]], total: int, progress: bool
+) -> list[dict[str, Any]]:
+    r"""The records of all runs, as they finish (with a progress bar)."""
     records = []
-    bar = tqdm(total=len(jobs), desc="benchmark", disable=not progress)
+    bar = tqdm(total=total, desc="benchmark", disable=not progress)
     try:
         for record in results:
             records.append(record)
@@ -511,10 +502,17 @@ def run_benchmark(
             bar.update()
     finally:
         bar.close()
+    return records
+
+
+def _results_frame(
+    records: list[dict[str, Any]], methods: list[str], tasks: list[str]
+) -> pd.DataFrame:
+    r"""The records as a frame sorted by task, method (given orders) and seed."""
     df = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
-    order = {label: i for i, label in enumerate(labels)}
-    task_order = {label: i for i, label in enumerate(sources)}
+    method_order = {label: i for i, label in enumerate(methods)}
+    task_order = {label: i for i, label in enumerate(tasks)}
     df = df.assign(
-        _t=df["task"].map(task_order), _m=df["method"].map(order)
+        _t=df["task"].map(task_order), _m=df["method"].map(method_order)
     ).sort_values(["_t", "_m", "seed"])
     return df.drop(columns=["_t", "_m"]).reset_index(drop=True)

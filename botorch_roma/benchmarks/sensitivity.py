@@ -52,11 +52,9 @@ def run_sensitivity(
     n: int = 128,
     smoke: bool = False,
     steps: Sequence[int] | None = None,
-    workers: int = 1,
-    scheduler: Any = None,
     roma_options: dict[str, Any] | None = None,
     task_kwargs: dict[str, Any] | None = None,
-    progress: bool = True,
+    **execution: Any,
 ) -> pd.DataFrame:
     r"""Run ``roma`` on the sensitivity grid.
 
@@ -67,11 +65,11 @@ def run_sensitivity(
         n: Candidates per run.
         smoke: Tiny budgets; ``steps`` defaults to :data:`SMOKE_STEPS`.
         steps: The values of ``T`` (default ``(300, 500)``).
-        workers: Local worker processes.
-        scheduler: A Dask scheduler address or client.
         roma_options: Further options for every ``roma`` run.
         task_kwargs: Passed to the registry's ``get_task``.
-        progress: Show a progress bar.
+        **execution: How the runs go, as for
+            :func:`~botorch_roma.benchmarks.runner.run_benchmark`
+            (``scheduler``, ``workers``, ``threads``, ``progress``).
 
     Returns:
         Raw results whose ``method`` column holds the configuration labels
@@ -84,16 +82,9 @@ def run_sensitivity(
         for config in sensitivity_configs(steps)
     ]
     return run_benchmark(
-        tasks,
-        specs,
-        seeds=seeds,
-        n=n,
-        smoke=smoke,
-        workers=workers,
-        scheduler=scheduler,
-        task_kwargs=task_kwargs,
-        progress=progress,
-    )
+        tasks, specs, seeds=seeds, n=n, smoke=smoke, task_kwargs=task_kwargs,
+        **execution,
+    )  # fmt: skip
 
 
 def _split_label(label: str) -> tuple[str, str]:

@@ -16,21 +16,22 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import Any
 
 import click
+import pandas as pd
 
 from botorch_roma.benchmarks.methods import METHODS, list_methods
 from botorch_roma.benchmarks.reporting import write_report
-from botorch_roma.benchmarks.runner import (
-    _registry,
-    available_tasks,
-    parse_seeds,
-    resolve_task,
-    run_benchmark,
-)
+from botorch_roma.benchmarks.runner import parse_seeds, resolve_task, run_benchmark
 from botorch_roma.benchmarks.sensitivity import (
     run_sensitivity,
     write_sensitivity_report,
+)
+from botorch_roma.benchmarks.tasks import (
+    DESIGN_BENCH_TASKS,
+    describe_tasks,
+    list_tasks,
 )
 from botorch_roma.exceptions import RoMAInputError
 
@@ -69,38 +70,19 @@ def _parse_method_options(items: tuple[str, ...]) -> dict[str, dict]:
     return overrides
 
 
-def _describe_tasks() -> dict[str, str]:
-    registry = _registry()
-    if registry is None:
-        return {}
-    describe = getattr(registry, "describe_tasks", None)
-    if describe is not None:
-        return dict(describe())
-    return {name: "" for name in registry.list_tasks()}
-
-
 def _format_list() -> str:
-    lines = ["Tasks:"]
-    tasks = _describe_tasks()
-    if not tasks:
-        lines.append("  (the task registry is not available)")
+    tasks = describe_tasks()
     width = max([len(t) for t in tasks] + [len(m) for m in METHODS] + [4])
-    for name, description in tasks.items():
-        lines.append(f"  {name:<{width}}  {description}")
-    try:
-        from botorch_roma.benchmarks.tasks import DESIGN_BENCH_TASKS as design_bench
-    except ImportError:
-        design_bench = ()
-    if design_bench:
-        lines.append(
-            "  Design-Bench tasks (need design-bench and its data): "
-            + ", ".join(f"design-bench:{name}" for name in design_bench)
-        )
-    lines.append("")
-    lines.append("Methods:")
+    lines = ["Tasks:"]
+    lines += [f"  {name:<{width}}  {text}" for name, text in tasks.items()]
+    lines.append(
+        "  Design-Bench tasks (need design-bench and its data): "
+        + ", ".join(f"design-bench:{name}" for name in DESIGN_BENCH_TASKS)
+    )
+    lines += ["", "Methods:"]
     for name, method in METHODS.items():
-        discrete = "continuous+discrete" if method.handles_discrete() else "continuous"
-        lines.append(f"  {name:<{width}}  [{discrete}] {method.description}")
+        kind = "continuous+discrete" if method.supports_discrete else "continuous"
+        lines.append(f"  {name:<{width}}  [{kind}] {method.description}")
     return "\n".join(lines)
 
 
@@ -176,114 +158,23 @@ def _format_list() -> str:
     "--list", "list_only", is_flag=True, help="List the tasks and methods and exit."
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def benchmark(
-    tasks: str | None,
-    methods: str | None,
-    seeds: str | None,
-    n_candidates: int | None,
-    out_dir: str,
-    smoke: bool,
-    workers: int,
-    threads: int,
-    scheduler: str | None,
-    select_epsilon: bool,
-    method_option: tuple[str, ...],
-    sensitivity: bool,
-    list_only: bool,
-    quiet: bool,
-) -> None:
+def benchmark(**flags: Any) -> None:
     r"""Benchmark RoMA against offline-MBO baselines on tasks with true oracles.
 
     Example:
 
         botorch-roma benchmark --smoke --tasks levy-20 --seeds 2 --out results
     """
-    if list_only:
+    if flags["list_only"]:
         click.echo(_format_list())
         return
-    if seeds is None:
-        seeds = "2" if smoke else "4"
-    if n_candidates is None:
-        n_candidates = 32 if smoke else 128
+    if flags["seeds"] is None:
+        flags["seeds"] = "2" if flags["smoke"] else "4"
+    if flags["n_candidates"] is None:
+        flags["n_candidates"] = 32 if flags["smoke"] else 128
+    settings = _settings(flags)
     try:
-        seed_list = parse_seeds(seeds)
-    except RoMAInputError as error:
-        raise click.BadParameter(str(error), param_hint="--seeds") from None
-    known_tasks = available_tasks()
-    task_names = _split(tasks) or known_tasks
-    if not task_names:
-        raise click.BadParameter(
-            "No tasks given and the task registry is empty.", param_hint="--tasks"
-        )
-    for name in task_names:
-        if name not in known_tasks:
-            # Design-Bench names are not listed; building them checks the name and
-            # the data, with an error that lists what is available.
-            try:
-                resolve_task(name)
-            except RoMAInputError as error:
-                raise click.BadParameter(str(error), param_hint="--tasks") from None
-    method_names = _split(methods) or list_methods()
-    unknown = [m for m in method_names if m not in METHODS]
-    if unknown:
-        raise click.BadParameter(
-            f"Unknown method(s) {unknown}. Available methods: "
-            f"{', '.join(list_methods())}.",
-            param_hint="--methods",
-        )
-    try:
-        overrides = _parse_method_options(method_option)
-    except RoMAInputError as error:
-        raise click.BadParameter(str(error), param_hint="--method-option") from None
-    command = _command_line(
-        tasks, methods, seeds, n_candidates, out_dir, smoke, workers, threads,
-        scheduler, select_epsilon, method_option, sensitivity,
-    )  # fmt: skip
-    roma_options = {} if select_epsilon else {"select_epsilon": False}
-    roma_options = {**roma_options, **overrides.get("roma", {})}
-    settings = {
-        "tasks": task_names,
-        "seeds": seed_list,
-        "n": n_candidates,
-        "smoke": smoke,
-        "workers": workers,
-        "threads": threads,
-        "scheduler": scheduler,
-        "select_epsilon": select_epsilon,
-        "method_options": overrides,
-    }
-    try:
-        if sensitivity:
-            results = run_sensitivity(
-                task_names,
-                seeds=seed_list,
-                n=n_candidates,
-                smoke=smoke,
-                workers=workers,
-                scheduler=scheduler,
-                roma_options=roma_options,
-                progress=not quiet,
-            )
-            paths = write_sensitivity_report(results, out_dir, command, settings)
-        else:
-            options = {m: roma_options for m in METHODS if m.startswith("roma")}
-            for name, values in overrides.items():
-                options[name] = {**options.get(name, {}), **values}
-            results = run_benchmark(
-                task_names,
-                method_names,
-                seeds=seed_list,
-                n=n_candidates,
-                smoke=smoke,
-                workers=workers,
-                scheduler=scheduler,
-                method_options=options,
-                threads=threads,
-                progress=not quiet,
-            )
-            paths = write_report(
-                results, out_dir, command, {**settings, "methods": method_names}
-            )
+        results, paths = _run(settings, flags["out_dir"], _command_line(flags))
     except RoMAInputError as error:
         raise click.ClickException(str(error)) from None
     counts = results["status"].value_counts().to_dict()
@@ -292,25 +183,129 @@ def benchmark(
         click.echo(f"  {path}")
 
 
-def _command_line(
-    tasks, methods, seeds, n, out_dir, smoke, workers, threads, scheduler,
-    select_epsilon, method_option, sensitivity,
-) -> str:  # fmt: skip
+def _bad(error: RoMAInputError | str, flag: str) -> click.BadParameter:
+    return click.BadParameter(str(error), param_hint=flag)
+
+
+def _settings(flags: dict[str, Any]) -> dict[str, Any]:
+    r"""The run's settings from the flags, with a usage error for bad input."""
+    try:
+        seeds = parse_seeds(flags["seeds"])
+    except RoMAInputError as error:
+        raise _bad(error, "--seeds") from None
+    task_names = _task_names(flags["tasks"])
+    method_names = _split(flags["methods"]) or list_methods()
+    unknown = [m for m in method_names if m not in METHODS]
+    if unknown:
+        raise _bad(
+            f"Unknown method(s) {unknown}. Available methods: "
+            f"{', '.join(list_methods())}.",
+            "--methods",
+        )
+    try:
+        overrides = _parse_method_options(flags["method_option"])
+    except RoMAInputError as error:
+        raise _bad(error, "--method-option") from None
+    return {
+        "tasks": task_names,
+        "seeds": seeds,
+        "n": flags["n_candidates"],
+        "smoke": flags["smoke"],
+        "workers": flags["workers"],
+        "threads": flags["threads"],
+        "scheduler": flags["scheduler"],
+        "select_epsilon": flags["select_epsilon"],
+        "method_options": overrides,
+        "methods": method_names,
+        "sensitivity": flags["sensitivity"],
+        "progress": not flags["quiet"],
+    }
+
+
+def _task_names(tasks: str | None) -> list[str]:
+    r"""The task names to run (default: all registered), checked."""
+    known = list_tasks()
+    names = _split(tasks) or known
+    if not names:
+        raise _bad("No tasks given and the task registry is empty.", "--tasks")
+    for name in names:
+        if name not in known:
+            # Design-Bench names are not listed; building them checks the name and
+            # the data, with an error that lists what is available.
+            try:
+                resolve_task(name)
+            except RoMAInputError as error:
+                raise _bad(error, "--tasks") from None
+    return names
+
+
+def _run(
+    settings: dict[str, Any], out_dir: str, command: str
+) -> tuple[pd.DataFrame, dict]:
+    r"""Run the suite (or the sensitivity sweep) and write its report."""
+    overrides = settings["method_options"]
+    roma_options = {} if settings["select_epsilon"] else {"select_epsilon": False}
+    roma_options = {**roma_options, **overrides.get("roma", {})}
+    common = {
+        "seeds": settings["seeds"],
+        "n": settings["n"],
+        "smoke": settings["smoke"],
+        "workers": settings["workers"],
+        "scheduler": settings["scheduler"],
+        "progress": settings["progress"],
+    }
+    recorded = {k: settings[k] for k in _RECORDED}
+    if settings["sensitivity"]:
+        results = run_sensitivity(
+            settings["tasks"], roma_options=roma_options, **common
+        )
+        return results, write_sensitivity_report(results, out_dir, command, recorded)
+    options = {m: roma_options for m in METHODS if m.startswith("roma")}
+    for name, values in overrides.items():
+        options[name] = {**options.get(name, {}), **values}
+    results = run_benchmark(
+        settings["tasks"],
+        settings["methods"],
+        method_options=options,
+        threads=settings["threads"],
+        **common,
+    )
+    recorded["methods"] = settings["methods"]
+    return results, write_report(results, out_dir, command, recorded)
+
+
+#: The settings recorded in ``run.json`` (and ``methods`` for the suite).
+_RECORDED = (
+    "tasks",
+    "seeds",
+    "n",
+    "smoke",
+    "workers",
+    "threads",
+    "scheduler",
+    "select_epsilon",
+    "method_options",
+)
+
+
+def _command_line(flags: dict[str, Any]) -> str:
+    r"""The command line that reproduces the run, for the report."""
     parts = ["botorch-roma", "benchmark"]
-    if tasks:
-        parts += ["--tasks", tasks]
-    if methods:
-        parts += ["--methods", methods]
-    parts += ["--seeds", seeds, "--n", str(n), "--out", out_dir]
-    parts += ["--workers", str(workers), "--threads", str(threads)]
-    if scheduler:
-        parts += ["--scheduler", scheduler]
-    if smoke:
+    if flags["tasks"]:
+        parts += ["--tasks", flags["tasks"]]
+    if flags["methods"]:
+        parts += ["--methods", flags["methods"]]
+    parts += ["--seeds", flags["seeds"], "--n", str(flags["n_candidates"])]
+    parts += ["--out", flags["out_dir"]]
+    parts += ["--workers", str(flags["workers"]), "--threads", str(flags["threads"])]
+    if flags["scheduler"]:
+        parts += ["--scheduler", flags["scheduler"]]
+    if flags["smoke"]:
         parts.append("--smoke")
-    if not select_epsilon:
+    if not flags["select_epsilon"]:
         parts.append("--no-select-epsilon")
-    for option in method_option:
+    for option in flags["method_option"]:
         parts += ["--method-option", option]
-    if sensitivity:
+    if flags["sensitivity"]:
         parts.append("--sensitivity")
     return shlex.join(parts)

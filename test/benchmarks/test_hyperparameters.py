@@ -1,17 +1,6 @@
 r"""Tests for botorch_roma/benchmarks/hyperparameters.py."""
 
-import torch
-
 from botorch_roma.benchmarks.hyperparameters import sensitivity_configs
-
-FAST = {"epochs": 6, "hidden_sizes": (8, 8), "inner_steps": 3, "batch_size": 32}
-
-
-def _data(dtype):
-    gen = torch.Generator().manual_seed(0)
-    X = torch.rand(80, 3, generator=gen, dtype=dtype)
-    Y = -(X - 0.5).square().sum(-1, keepdim=True)
-    return X, Y
 
 
 def test_sensitivity_configs_match_figure_5():

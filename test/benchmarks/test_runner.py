@@ -9,6 +9,7 @@ import torch
 from botorch_roma.benchmarks.runner import (
     RESULT_COLUMNS,
     BenchmarkJob,
+    ExecutionOptions,
     MethodSpec,
     evaluate_candidates,
     parse_seeds,
@@ -166,3 +167,16 @@ def test_run_info_column():
     # The offline rule runs once per process (seed 0): both seeds share it.
     assert roma_info[0] == roma_info[1]
     assert roma_info[0]["epsilon_source"] == "offline rule"
+
+
+def test_execution_options():
+    with pytest.raises(RoMAInputError, match="workers must be >= 1"):
+        run_benchmark([BUILD], ["dataset-top128"], workers=0, progress=False)
+    with pytest.raises(RoMAInputError, match=r"Unknown benchmark run option\(s\)"):
+        run_benchmark([BUILD], ["dataset-top128"], worker=2, progress=False)
+    assert ExecutionOptions.from_dict({}) == ExecutionOptions(1, 1, True)
+
+
+def test_resolve_task_asks_for_smoke_where_the_builder_takes_it():
+    assert resolve_task("levy-20", smoke=True).X.shape == (800, 20)
+    assert resolve_task("levy-20").X.shape == (8000, 20)

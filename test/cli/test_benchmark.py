@@ -1,6 +1,7 @@
 r"""Tests for botorch_roma/cli/benchmark.py (the ``benchmark`` command)."""
 
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -18,6 +19,31 @@ def test_list():
     for name in ["levy-20", "hopper", "ehrlich-tfbind8", "roma", "coms", "gp-qlogei"]:
         assert name in result.output
     assert "design-bench:Superconductor-RandomForest-v0" in result.output
+    methods = result.output.split("Methods:")[1]
+    assert re.search(r"\n  roma +\[continuous\+discrete\] RoMA:", methods)
+
+
+def test_run_json_records_the_command_and_settings(tmp_path):
+    result = _invoke(
+        "--tasks", "levy-20", "--methods", "dataset-top128", "--seeds", "1",
+        "--n", "4", "--smoke", "--no-select-epsilon", "--out", str(tmp_path),
+        "--quiet", "--method-option", "dataset-top128:k=3",
+    )  # fmt: skip
+    # The run fails (dataset-top128 has no options) and says why.
+    assert result.exit_code == 0
+    raw = results_from_csv(tmp_path / "raw_results.csv")
+    assert raw["status"].tolist() == ["error"]
+    assert "Unknown method option(s) ['k']" in raw["message"].iloc[0]
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["command"] == (
+        f"botorch-roma benchmark --tasks levy-20 --methods dataset-top128 --seeds 1 "
+        f"--n 4 --out {tmp_path} --workers 1 --threads 1 --smoke "
+        "--no-select-epsilon --method-option dataset-top128:k=3"
+    )
+    settings = run["settings"]
+    assert settings["seeds"] == [0] and settings["select_epsilon"] is False
+    assert settings["methods"] == ["dataset-top128"]
+    assert settings["method_options"] == {"dataset-top128": {"k": 3}}
 
 
 def test_bad_input_lists_what_is_available():

@@ -2,13 +2,24 @@ r"""Benchmark methods: RoMA, its ablations and the offline-MBO baselines.
 
 Importing this package registers the built-in methods in
 :data:`~botorch_roma.benchmarks.methods.registry.METHODS` (see
-:func:`register_method` to add or replace one).
+:func:`register_method` to add or replace one). Each method validates its
+options through an options class declared next to it
+(:mod:`~botorch_roma.benchmarks.methods.options`).
 """
 
-from botorch_roma.benchmarks.methods.bayesopt import bo_qei, gp_qlogei
-from botorch_roma.benchmarks.methods.coms import coms
+from botorch_roma.benchmarks.methods.bayesopt import (
+    BOqEIOptions,
+    GPqLogEIOptions,
+    bo_qei,
+    gp_qlogei,
+)
+from botorch_roma.benchmarks.methods.coms import COMsOptions, coms
 from botorch_roma.benchmarks.methods.dataset import dataset_top_k
-from botorch_roma.benchmarks.methods.gradient_ascent import gradient_ascent
+from botorch_roma.benchmarks.methods.gradient_ascent import (
+    GradientAscentOptions,
+    gradient_ascent,
+)
+from botorch_roma.benchmarks.methods.options import MethodOptions, ProxyOptions
 from botorch_roma.benchmarks.methods.registry import (
     METHODS,
     Method,
@@ -18,8 +29,8 @@ from botorch_roma.benchmarks.methods.registry import (
     register_method,
 )
 from botorch_roma.benchmarks.methods.roma import (
+    RoMAMethodOptions,
     roma,
-    roma_handles_discrete,
     roma_no_adapt,
     roma_smoothing_only,
 )
@@ -27,20 +38,29 @@ from botorch_roma.benchmarks.methods.utils import (
     RELAXATIONS,
     ContinuousView,
     continuous_view,
+    get_relaxation,
     register_relaxation,
 )
 
 __all__ = [
     "METHODS",
     "RELAXATIONS",
+    "BOqEIOptions",
+    "COMsOptions",
     "ContinuousView",
+    "GPqLogEIOptions",
+    "GradientAscentOptions",
     "Method",
+    "MethodOptions",
+    "ProxyOptions",
+    "RoMAMethodOptions",
     "bo_qei",
     "coms",
     "continuous_view",
     "dataset_top_k",
     "describe_methods",
     "get_method",
+    "get_relaxation",
     "gp_qlogei",
     "gradient_ascent",
     "list_methods",
@@ -58,19 +78,19 @@ _BUILTIN = [
         roma,
         "RoMA: robust pre-training (epsilon by the paper's offline rule) + "
         "adapted ascent.",
-        roma_handles_discrete,
+        True,
     ),
     Method(
         "roma-no-adapt",
         roma_no_adapt,
         "RoMA ablation: robust pre-training, ascent without adaptation.",
-        roma_handles_discrete,
+        True,
     ),
     Method(
         "roma-smoothing-only",
         roma_smoothing_only,
         "RoMA ablation: Gaussian input smoothing only (epsilon=0), no adaptation.",
-        roma_handles_discrete,
+        True,
     ),
     Method(
         "grad-ascent",

@@ -34,7 +34,9 @@ References:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 from botorch.acquisition.logei import qLogExpectedImprovement
@@ -49,19 +51,96 @@ from botorch.utils.sampling import manual_seed
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
+from botorch_roma.benchmarks.methods.options import MethodOptions, ProxyOptions
 from botorch_roma.benchmarks.methods.utils import (
-    Standardizer,
-    build_mlp,
+    StandardizedView,
     continuous_view,
+    freeze,
     pad_to,
+    proxy_mlp,
+    standardize,
     stratified_subsample,
     top_k_indices,
     train_mse_proxy,
 )
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.options import option
 
-__all__ = ["bo_qei", "gp_qlogei"]
+__all__ = ["BOqEIOptions", "GPqLogEIOptions", "bo_qei", "gp_qlogei"]
+
+
+@dataclass(frozen=True)
+class _AcquisitionOptions(MethodOptions):
+    r"""How an acquisition function is optimized (shared by both GP routes)."""
+
+    num_restarts: int = option(4, "optimize_acqf restarts.", low=1)
+    raw_samples: int = option(256, "optimize_acqf raw samples.", low=1)
+    mc_samples: int = option(128, "QMC samples of the acquisition function.", low=1)
+    maxiter: int = option(100, "L-BFGS iterations per acquisition optimization.", low=1)
+
+
+@dataclass(frozen=True)
+class GPqLogEIOptions(_AcquisitionOptions):
+    r"""Options of :func:`gp_qlogei`."""
+
+    _what: ClassVar[str] = "gp-qlogei option(s)"
+
+    max_points: int = option(
+        1000,
+        "Maximum number of dataset rows the GP sees (the best half plus a random "
+        "rest).",
+        low=1,
+    )
+
+    SMOKE: ClassVar[dict[str, Any]] = {
+        "max_points": 64,
+        "num_restarts": 2,
+        "raw_samples": 32,
+        "mc_samples": 32,
+        "maxiter": 10,
+    }
+    #: Smoke runs only check the pipeline: at most this many greedy steps, the
+    #: rest of the ``n`` candidates repeating them.
+    SMOKE_GREEDY_STEPS: ClassVar[int] = 8
+
+
+@dataclass(frozen=True)
+class BOqEIOptions(ProxyOptions, _AcquisitionOptions):
+    r"""Options of :func:`bo_qei`: the pseudo-oracle's proxies, then BO's."""
+
+    _what: ClassVar[str] = "bo-qei option(s)"
+
+    ensemble_size: int = option(
+        5, "Bootstrap MLPs whose mean is the pseudo-oracle.", low=1
+    )
+    gp_points: int = option(
+        1000, "Maximum number of dataset rows in the GP's starting data.", low=1
+    )
+    iterations: int = option(20, "Rounds of BO.", low=0)
+    q: int = option(32, "Batch size per round.", low=1)
+    num_restarts: int = option(10, "optimize_acqf restarts.", low=1)
+    raw_samples: int = option(512, "optimize_acqf raw samples.", low=1)
+    mc_samples: int = option(256, "QMC samples of qEI.", low=1)
+    maxiter: int = option(200, "L-BFGS iterations per acquisition optimization.", low=1)
+    noise_std: float = option(
+        0.5,
+        "Standard deviation of the pseudo-observation noise (and the GP's fixed "
+        "noise level), in standardized score units.",
+        low=0.0,
+    )
+
+    SMOKE: ClassVar[dict[str, Any]] = {
+        **ProxyOptions.SMOKE,
+        "ensemble_size": 2,
+        "gp_points": 64,
+        "iterations": 1,
+        "q": 4,
+        "num_restarts": 2,
+        "raw_samples": 32,
+        "mc_samples": 32,
+        "maxiter": 10,
+    }
 
 
 def _fit_gp(
@@ -81,24 +160,64 @@ def _fit_gp(
     return model
 
 
+def _pseudo_oracle(
+    data: StandardizedView, options: BOqEIOptions, generator: torch.Generator
+) -> Callable[[Tensor], Tensor]:
+    r"""The mean of a bootstrap ensemble of MSE proxies, plus Gaussian noise."""
+    X, Y = data.X, data.Y
+    members = []
+    for _ in range(options.ensemble_size):
+        boot = torch.randint(X.shape[0], (X.shape[0],), generator=generator)
+        member = proxy_mlp(options, X)
+        train_mse_proxy(member, X[boot], Y[boot], options, generator=generator)
+        members.append(freeze(member))
+
+    def pseudo_oracle(Z: Tensor) -> Tensor:
+        with torch.no_grad():
+            mean = torch.stack([m(Z) for m in members]).mean(0)
+        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+        return mean + options.noise_std * noise.to(mean)
+
+    return pseudo_oracle
+
+
+def _search_box(data: StandardizedView) -> Tensor:
+    r"""The data's range (design-baselines), inside the task's box if it has one."""
+    bounds = torch.stack([data.X.min(0).values, data.X.max(0).values])
+    if data.bounds is not None:
+        box = data.bounds
+        bounds = torch.stack(
+            [torch.maximum(bounds[0], box[0]), torch.minimum(bounds[1], box[1])]
+        )
+    return bounds
+
+
+def _optimize(
+    acqf: Any,
+    bounds: Tensor,
+    q: int,
+    options: _AcquisitionOptions,
+    batch_limit: int | None = None,
+    sequential: bool = False,
+) -> Tensor:
+    r"""``optimize_acqf`` with a method's restarts, raw samples and iterations."""
+    acqf_options: dict[str, Any] = {"maxiter": options.maxiter}
+    if batch_limit is not None:
+        acqf_options["batch_limit"] = batch_limit
+    candidates, _ = optimize_acqf(
+        acqf,
+        bounds=bounds,
+        q=q,
+        num_restarts=options.num_restarts,
+        raw_samples=options.raw_samples,
+        options=acqf_options,
+        sequential=sequential,
+    )
+    return candidates.detach()
+
+
 def bo_qei(
-    task: OfflineTask,
-    n: int = 128,
-    seed: int = 0,
-    smoke: bool = False,
-    ensemble_size: int = 5,
-    hidden_sizes: Sequence[int] = (256, 256),
-    epochs: int = 100,
-    lr: float = 1e-3,
-    batch_size: int = 128,
-    gp_points: int = 1000,
-    iterations: int = 20,
-    q: int = 32,
-    num_restarts: int = 10,
-    raw_samples: int = 512,
-    mc_samples: int = 256,
-    maxiter: int = 200,
-    noise_std: float = 0.5,
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
 ) -> Tensor:
     r"""Design-Bench's BO-qEI: a GP over a learned proxy's pseudo-observations.
 
@@ -106,21 +225,13 @@ def bo_qei(
         task: The offline task (continuous, or discrete via logits).
         n: The number of candidates.
         seed: Seed for the ensemble, subsample, QMC samples and noise.
-        smoke: Use a tiny budget.
-        ensemble_size: Bootstrap MLPs whose mean is the pseudo-oracle.
-        hidden_sizes: Widths of the MLPs' hidden layers.
-        epochs: MLP training epochs.
-        lr: MLP learning rate (Adam).
-        batch_size: MLP minibatch size.
-        gp_points: Maximum number of dataset rows in the GP's starting data.
-        iterations: Rounds of BO.
-        q: Batch size per round.
-        num_restarts: ``optimize_acqf`` restarts.
-        raw_samples: ``optimize_acqf`` raw samples.
-        mc_samples: QMC samples of qEI.
-        maxiter: L-BFGS iterations per acquisition optimization.
-        noise_std: Standard deviation of the pseudo-observation noise (and the
-            GP's fixed noise level), in standardized score units.
+        smoke: Use a tiny budget (:attr:`BOqEIOptions.SMOKE`; given options
+            still win).
+        **options: :class:`BOqEIOptions` (the proxies' ``hidden_sizes``,
+            ``activation``, ``epochs``, ``lr``, ``batch_size``; and
+            ``ensemble_size``, ``gp_points``, ``iterations``, ``q``,
+            ``num_restarts``, ``raw_samples``, ``mc_samples``, ``maxiter``,
+            ``noise_std``).
 
     Returns:
         ``n x d`` candidates in the task's design space.
@@ -131,11 +242,7 @@ def bo_qei(
         >>> bo_qei(task, n=4, smoke=True).shape
         torch.Size([4, 3])
     """
-    if smoke:
-        ensemble_size, hidden_sizes, epochs = 2, (32, 32), min(epochs, 2)
-        gp_points, iterations, q = min(gp_points, 64), min(iterations, 1), min(q, 4)
-        num_restarts, raw_samples = min(num_restarts, 2), min(raw_samples, 32)
-        mc_samples, maxiter = min(mc_samples, 32), min(maxiter, 10)
+    opts = BOqEIOptions.for_run(options, smoke)
     view = continuous_view(task, seed=seed, smoke=smoke)
     with manual_seed(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore", category=BadInitialCandidatesWarning)
@@ -143,73 +250,29 @@ def bo_qei(
         warnings.simplefilter("ignore", category=NumericsWarning)
         gen = torch.Generator().manual_seed(seed)
         # GPs run in double precision (BoTorch's advice); the candidates are cast
-        # back to the task's dtype by ``view.decode``.
-        X_data, Y_data = view.X.double(), view.Y.double()
-        x_tf, y_tf = Standardizer.fit(X_data), Standardizer.fit(Y_data)
-        Xz, Yz = x_tf.transform(X_data), y_tf.transform(Y_data)
-        # The pseudo-oracle: the mean of a bootstrap ensemble of MSE proxies.
-        members = []
-        for _ in range(ensemble_size):
-            boot = torch.randint(Xz.shape[0], (Xz.shape[0],), generator=gen)
-            member = build_mlp(Xz.shape[-1], hidden_sizes, dtype=Xz.dtype)
-            member = member.to(Xz.device)
-            train_mse_proxy(
-                member, Xz[boot], Yz[boot], epochs, lr, batch_size, generator=gen
-            )
-            member.eval()
-            members.append(member)
-
-        def pseudo_oracle(Z: Tensor) -> Tensor:
-            with torch.no_grad():
-                mean = torch.stack([m(Z) for m in members]).mean(0)
-            noise = torch.randn(mean.shape, generator=gen, dtype=mean.dtype)
-            return mean + noise_std * noise.to(mean)
-
-        # Search box: the data's range (design-baselines), inside the task's box.
-        bounds = torch.stack([Xz.min(0).values, Xz.max(0).values])
-        if view.bounds is not None:
-            box = x_tf.transform(view.bounds.to(Xz))
-            bounds = torch.stack(
-                [torch.maximum(bounds[0], box[0]), torch.minimum(bounds[1], box[1])]
-            )
-        idx = stratified_subsample(Yz, gp_points, gen).to(Xz.device)
-        train_X, train_Y = Xz[idx], Yz[idx]
+        # back to the task's dtype by ``data.decode``.
+        data = standardize(view, dtype=torch.double)
+        pseudo_oracle = _pseudo_oracle(data, opts, gen)
+        bounds = _search_box(data)
+        idx = stratified_subsample(data.Y, opts.gp_points, gen).to(data.X.device)
+        train_X, train_Y = data.X[idx], data.Y[idx]
         sampler_seed = int(torch.randint(2**31 - 1, (1,), generator=gen))
-        for it in range(iterations):
-            Yvar = torch.full_like(train_Y, noise_std**2)
+        for it in range(opts.iterations):
+            Yvar = torch.full_like(train_Y, opts.noise_std**2)
             model = _fit_gp(train_X, train_Y, bounds, Yvar)
-            acqf = qExpectedImprovement(
-                model,
-                best_f=train_Y.max(),
-                sampler=SobolQMCNormalSampler(
-                    torch.Size([mc_samples]), seed=sampler_seed + it
-                ),
+            sampler = SobolQMCNormalSampler(
+                torch.Size([opts.mc_samples]), seed=sampler_seed + it
             )
-            new_X, _ = optimize_acqf(
-                acqf,
-                bounds=bounds,
-                q=q,
-                num_restarts=num_restarts,
-                raw_samples=raw_samples,
-                options={"batch_limit": 5, "maxiter": maxiter},
-            )
-            new_X = new_X.detach()
+            acqf = qExpectedImprovement(model, best_f=train_Y.max(), sampler=sampler)
+            new_X = _optimize(acqf, bounds, opts.q, opts, batch_limit=5)
             train_X = torch.cat([train_X, new_X])
             train_Y = torch.cat([train_Y, pseudo_oracle(new_X)])
         best = train_X[top_k_indices(train_Y, n)]
-    return pad_to(view.decode(x_tf.untransform(best)), n)
+        return pad_to(data.decode(best), n)
 
 
 def gp_qlogei(
-    task: OfflineTask,
-    n: int = 128,
-    seed: int = 0,
-    smoke: bool = False,
-    max_points: int = 1000,
-    num_restarts: int = 4,
-    raw_samples: int = 256,
-    mc_samples: int = 128,
-    maxiter: int = 100,
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
 ) -> Tensor:
     r"""``SingleTaskGP`` + qLogEI with ``q = n`` by sequential greedy optimization.
 
@@ -217,14 +280,11 @@ def gp_qlogei(
         task: The offline task (continuous, or discrete via logits).
         n: The number of candidates (the acquisition batch size ``q``).
         seed: Seed for the subsample, the QMC samples and the restarts.
-        smoke: Use a tiny budget (and only ``min(n, 8)`` greedy steps, the
-            rest repeating them).
-        max_points: Maximum number of dataset rows the GP sees (the best half
-            plus a random rest).
-        num_restarts: ``optimize_acqf`` restarts per greedy step.
-        raw_samples: ``optimize_acqf`` raw samples per greedy step.
-        mc_samples: QMC samples of qLogEI.
-        maxiter: L-BFGS iterations per greedy step.
+        smoke: Use a tiny budget (:attr:`GPqLogEIOptions.SMOKE`; given options
+            still win) and only ``min(n, 8)`` greedy steps, the rest repeating
+            them.
+        **options: :class:`GPqLogEIOptions` (``max_points``, ``num_restarts``,
+            ``raw_samples``, ``mc_samples``, ``maxiter``).
 
     Returns:
         ``n x d`` candidates in the task's design space.
@@ -235,12 +295,8 @@ def gp_qlogei(
         >>> gp_qlogei(task, n=4, smoke=True).shape
         torch.Size([4, 3])
     """
-    q = n
-    if smoke:
-        max_points, num_restarts, raw_samples = min(max_points, 64), 2, 32
-        mc_samples, maxiter = min(mc_samples, 32), min(maxiter, 10)
-        # Smoke runs only check the pipeline: 8 greedy steps, then repeats.
-        q = min(n, 8)
+    opts = GPqLogEIOptions.for_run(options, smoke)
+    q = min(n, GPqLogEIOptions.SMOKE_GREEDY_STEPS) if smoke else n
     view = continuous_view(task, seed=seed, smoke=smoke)
     if view.bounds is None:
         raise RoMAInputError(
@@ -250,24 +306,13 @@ def gp_qlogei(
     with manual_seed(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore", category=BadInitialCandidatesWarning)
         gen = torch.Generator().manual_seed(seed)
-        idx = stratified_subsample(view.Y, max_points, gen).to(view.X.device)
+        idx = stratified_subsample(view.Y, opts.max_points, gen).to(view.X.device)
         # Double precision for the GP (BoTorch's advice); ``view.decode`` casts
         # the candidates back to the task's dtype.
         train_X, train_Y = view.X[idx].double(), view.Y[idx].double()
         bounds = view.bounds.to(train_X)
         model = _fit_gp(train_X, train_Y, bounds)
-        acqf = qLogExpectedImprovement(
-            model,
-            best_f=train_Y.max(),
-            sampler=SobolQMCNormalSampler(torch.Size([mc_samples]), seed=seed),
-        )
-        candidates, _ = optimize_acqf(
-            acqf,
-            bounds=bounds,
-            q=q,
-            num_restarts=num_restarts,
-            raw_samples=raw_samples,
-            options={"maxiter": maxiter},
-            sequential=True,
-        )
-    return pad_to(view.decode(candidates.detach()), n)
+        sampler = SobolQMCNormalSampler(torch.Size([opts.mc_samples]), seed=seed)
+        acqf = qLogExpectedImprovement(model, best_f=train_Y.max(), sampler=sampler)
+        candidates = _optimize(acqf, bounds, q, opts, sequential=True)
+    return pad_to(view.decode(candidates), n)

@@ -26,23 +26,62 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
-from botorch.utils.sampling import manual_seed
 from torch import Tensor, nn
 
-from botorch_roma.benchmarks.methods.gradient_ascent import proxy_ascent
-from botorch_roma.benchmarks.methods.utils import (
-    Standardizer,
-    build_mlp,
-    continuous_view,
-    pad_to,
-    top_k_indices,
+from botorch_roma.benchmarks.methods.gradient_ascent import (
+    ascend_top_designs,
+    fit_proxy,
 )
+from botorch_roma.benchmarks.methods.options import ACTIVATIONS, ProxyOptions
+from botorch_roma.benchmarks.methods.utils import minibatches
 from botorch_roma.datasets import OfflineTask
+from botorch_roma.options import option
 
-__all__ = ["coms", "train_coms_proxy"]
+__all__ = ["COMsOptions", "coms", "train_coms_proxy"]
+
+
+@dataclass(frozen=True)
+class COMsOptions(ProxyOptions):
+    r"""Options of :func:`coms`: the proxy's (with COMs' own defaults), the
+    conservative penalty's and the ascents'."""
+
+    _what: ClassVar[str] = "COMs option(s)"
+
+    activation: str = option("relu", "The proxy's activation.", choices=ACTIVATIONS)
+    epochs: int = option(50, "Proxy training epochs.", low=0)
+    lr: float = option(3e-4, "Proxy learning rate (Adam).", low=0.0, strict=True)
+    alpha: float = option(
+        1.0, "The initial Lagrange multiplier of the conservative penalty.",
+        low=0.0, strict=True,
+    )  # fmt: skip
+    alpha_lr: float = option(
+        0.01, "Adam learning rate of log(alpha).", low=0.0, strict=True
+    )
+    overestimation_limit: float = option(
+        0.5, "The multiplier's target overestimation of the negatives."
+    )
+    particle_lr: float = option(
+        0.05, "Ascent step per unit of sqrt(p), in z-scored units.", low=0.0
+    )
+    particle_train_steps: int = option(
+        50, "Ascent steps for the adversarial negatives during training.", low=0
+    )
+    particle_eval_steps: int = option(
+        50, "Ascent steps for the final solutions.", low=0
+    )
+    noise_std: float = option(
+        0.0, "Gaussian input noise added to every training minibatch.", low=0.0
+    )
+
+    SMOKE: ClassVar[dict[str, Any]] = {
+        **ProxyOptions.SMOKE,
+        "particle_train_steps": 3,
+        "particle_eval_steps": 3,
+    }
 
 
 def _adversarial_negatives(
@@ -61,15 +100,7 @@ def train_coms_proxy(
     model: nn.Module,
     X: Tensor,
     Y: Tensor,
-    epochs: int = 50,
-    lr: float = 3e-4,
-    batch_size: int = 128,
-    alpha: float = 1.0,
-    alpha_lr: float = 0.01,
-    overestimation_limit: float = 0.5,
-    particle_lr: float = 0.05,
-    particle_steps: int = 50,
-    noise_std: float = 0.0,
+    options: COMsOptions | dict[str, Any] | None = None,
     generator: torch.Generator | None = None,
 ) -> dict[str, list[float]]:
     r"""Train a proxy with the COMs objective.
@@ -78,36 +109,30 @@ def train_coms_proxy(
         model: Maps ``batch x p`` to ``batch x 1``.
         X: ``n x p`` standardized inputs.
         Y: ``n x 1`` standardized scores.
-        epochs: Passes over the data.
-        lr: Adam's learning rate for the proxy.
-        batch_size: Minibatch size.
-        alpha: The initial Lagrange multiplier.
-        alpha_lr: Adam's learning rate for ``log(alpha)``.
-        overestimation_limit: The target overestimation of the negatives.
-        particle_lr: The (already dimension-scaled) ascent step for negatives.
-        particle_steps: Ascent steps per negative.
-        noise_std: Gaussian input noise added to every minibatch.
+        options: :class:`COMsOptions` (training uses ``epochs``, ``lr``,
+            ``batch_size``, ``alpha``, ``alpha_lr``, ``overestimation_limit``,
+            ``particle_lr`` (scaled by ``sqrt(p)`` here),
+            ``particle_train_steps`` and ``noise_std``).
         generator: Random generator for shuffling and noise.
 
     Returns:
         Per-epoch means of ``mse``, ``overestimation`` and ``alpha``.
     """
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    log_alpha = torch.tensor(math.log(alpha), dtype=X.dtype, device=X.device)
+    options = COMsOptions.from_dict(options)
+    step = options.particle_lr * math.sqrt(X.shape[-1])
+    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr)
+    log_alpha = torch.tensor(math.log(options.alpha), dtype=X.dtype, device=X.device)
     log_alpha.requires_grad_(True)
-    alpha_opt = torch.optim.Adam([log_alpha], lr=alpha_lr)
+    alpha_opt = torch.optim.Adam([log_alpha], lr=options.alpha_lr)
     n = X.shape[0]
     history: dict[str, list[float]] = {"mse": [], "overestimation": [], "alpha": []}
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=generator).to(X.device)
+    for _ in range(options.epochs):
         sums = {key: 0.0 for key in history}
-        for start in range(0, n, batch_size):
-            idx = perm[start : start + batch_size]
-            xb, yb = X[idx], Y[idx]
-            if noise_std > 0:
-                noise = torch.randn(xb.shape, generator=generator, dtype=xb.dtype)
-                xb = xb + noise_std * noise.to(xb.device)
-            x_neg = _adversarial_negatives(model, xb, particle_steps, particle_lr)
+        batches = minibatches(X, Y, options.batch_size, options.noise_std, generator)
+        for idx, xb, yb in batches:
+            x_neg = _adversarial_negatives(
+                model, xb, options.particle_train_steps, step
+            )
             d_pos = model(xb)
             d_neg = model(x_neg)
             mse = (d_pos - yb).square().mean()
@@ -117,7 +142,8 @@ def train_coms_proxy(
             optimizer.zero_grad()
             model_loss.backward()
             optimizer.step()
-            alpha_loss = alpha_now * (overestimation_limit - overestimation.detach())
+            limit = options.overestimation_limit
+            alpha_loss = alpha_now * (limit - overestimation.detach())
             alpha_opt.zero_grad()
             alpha_loss.backward()
             alpha_opt.step()
@@ -131,22 +157,7 @@ def train_coms_proxy(
 
 
 def coms(
-    task: OfflineTask,
-    n: int = 128,
-    seed: int = 0,
-    smoke: bool = False,
-    hidden_sizes: Sequence[int] = (256, 256),
-    activation: str = "relu",
-    epochs: int = 50,
-    lr: float = 3e-4,
-    batch_size: int = 128,
-    alpha: float = 1.0,
-    alpha_lr: float = 0.01,
-    overestimation_limit: float = 0.5,
-    particle_lr: float = 0.05,
-    particle_train_steps: int = 50,
-    particle_eval_steps: int = 50,
-    noise_std: float = 0.0,
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
 ) -> Tensor:
     r"""Conservative Objective Models [Trabucco2021coms]_ from the top-``n`` designs.
 
@@ -154,19 +165,12 @@ def coms(
         task: The offline task (continuous, or discrete via logits).
         n: The number of candidates.
         seed: Seed for initialization, minibatches and noise.
-        smoke: Use a tiny budget (2 epochs, 3 + 3 ascent steps, 32-unit layers).
-        hidden_sizes: Widths of the proxy's hidden layers.
-        activation: The proxy's activation.
-        epochs: Proxy training epochs.
-        lr: Proxy learning rate (Adam).
-        batch_size: Minibatch size.
-        alpha: The initial Lagrange multiplier of the conservative penalty.
-        alpha_lr: The multiplier's learning rate.
-        overestimation_limit: The multiplier's target overestimation.
-        particle_lr: Ascent step per unit of ``sqrt(p)`` (z-scored units).
-        particle_train_steps: Ascent steps for the negatives during training.
-        particle_eval_steps: Ascent steps for the final solutions.
-        noise_std: Gaussian input noise during training.
+        smoke: Use a tiny budget (:attr:`COMsOptions.SMOKE`: 2 epochs, 3 + 3
+            ascent steps, 32-unit layers; given options still win).
+        **options: :class:`COMsOptions` (``hidden_sizes``, ``activation``,
+            ``epochs``, ``lr``, ``batch_size``, ``alpha``, ``alpha_lr``,
+            ``overestimation_limit``, ``particle_lr``, ``particle_train_steps``,
+            ``particle_eval_steps``, ``noise_std``).
 
     Returns:
         ``n x d`` candidates in the task's design space.
@@ -177,38 +181,7 @@ def coms(
         >>> coms(task, n=4, smoke=True).shape
         torch.Size([4, 3])
     """
-    if smoke:
-        hidden_sizes, epochs = (32, 32), min(epochs, 2)
-        particle_train_steps = min(particle_train_steps, 3)
-        particle_eval_steps = min(particle_eval_steps, 3)
-    view = continuous_view(task, seed=seed, smoke=smoke)
-    with manual_seed(seed):
-        gen = torch.Generator().manual_seed(seed)
-        x_tf, y_tf = Standardizer.fit(view.X), Standardizer.fit(view.Y)
-        Xz, Yz = x_tf.transform(view.X), y_tf.transform(view.Y)
-        model = build_mlp(
-            Xz.shape[-1], hidden_sizes, activation, dtype=Xz.dtype, device=Xz.device
-        )
-        step = particle_lr * math.sqrt(Xz.shape[-1])
-        train_coms_proxy(
-            model,
-            Xz,
-            Yz,
-            epochs=epochs,
-            lr=lr,
-            batch_size=batch_size,
-            alpha=alpha,
-            alpha_lr=alpha_lr,
-            overestimation_limit=overestimation_limit,
-            particle_lr=step,
-            particle_steps=particle_train_steps,
-            noise_std=noise_std,
-            generator=gen,
-        )
-        model.eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        X0 = Xz[top_k_indices(view.Y, n)]
-        bounds_z = None if view.bounds is None else x_tf.transform(view.bounds.to(Xz))
-        Xz_final = proxy_ascent(model, X0, particle_eval_steps, step, bounds_z)
-    return pad_to(view.decode(x_tf.untransform(Xz_final)), n)
+    opts = COMsOptions.for_run(options, smoke)
+    data, model = fit_proxy(task, seed, smoke, opts, train_coms_proxy)
+    step = opts.particle_lr * math.sqrt(data.X.shape[-1])
+    return ascend_top_designs(model, data, n, opts.particle_eval_steps, step)

@@ -13,8 +13,11 @@ References:
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import Tensor
 
+from botorch_roma.benchmarks.methods.options import MethodOptions
 from botorch_roma.benchmarks.methods.utils import pad_to, top_k_indices
 from botorch_roma.datasets import OfflineTask
 
@@ -22,7 +25,7 @@ __all__ = ["dataset_top_k"]
 
 
 def dataset_top_k(
-    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
 ) -> Tensor:
     r"""The ``n`` best visible designs by score (continuous or discrete).
 
@@ -32,6 +35,8 @@ def dataset_top_k(
             fewer than ``n`` designs.
         seed: Unused (the method is deterministic).
         smoke: Unused.
+        **options: None are accepted (the method has no options; a clear
+            error names any given).
 
     Returns:
         An ``n x d`` tensor of designs (a copy of the dataset's rows).
@@ -42,4 +47,5 @@ def dataset_top_k(
         >>> dataset_top_k(task, n=8).shape
         torch.Size([8, 3])
     """
+    MethodOptions.for_run(options)
     return pad_to(task.X[top_k_indices(task.Y, n)].clone(), n)

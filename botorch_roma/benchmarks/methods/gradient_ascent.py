@@ -19,24 +19,56 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 from botorch.utils.sampling import manual_seed
-from torch import Tensor
+from torch import Tensor, nn
 
+from botorch_roma.benchmarks.methods.options import ProxyOptions
 from botorch_roma.benchmarks.methods.utils import (
-    Standardizer,
-    build_mlp,
+    StandardizedView,
     continuous_view,
+    freeze,
     pad_to,
+    proxy_mlp,
+    standardize,
     top_k_indices,
     train_mse_proxy,
 )
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.options import option
 
-__all__ = ["gradient_ascent", "proxy_ascent"]
+__all__ = [
+    "GradientAscentOptions",
+    "ascend_top_designs",
+    "fit_proxy",
+    "gradient_ascent",
+    "proxy_ascent",
+]
+
+#: The ascent's optimizers.
+OPTIMIZERS = ("sgd", "adam")
+
+
+@dataclass(frozen=True)
+class GradientAscentOptions(ProxyOptions):
+    r"""Options of :func:`gradient_ascent`: the proxy's, then the ascent's."""
+
+    _what: ClassVar[str] = "grad-ascent option(s)"
+
+    steps: int = option(200, "Ascent steps.", low=0)
+    step_size: float = option(
+        0.01, "Ascent step size per unit of sqrt(p), in z-scored units.", low=0.0
+    )
+    optimizer: str = option(
+        "sgd", "'sgd' (design-baselines) or 'adam'.", choices=OPTIMIZERS
+    )
+
+    SMOKE: ClassVar[dict[str, Any]] = {**ProxyOptions.SMOKE, "steps": 5}
 
 
 def proxy_ascent(
@@ -61,7 +93,7 @@ def proxy_ascent(
     Returns:
         The ``n x p`` final iterates (detached).
     """
-    if optimizer not in ("sgd", "adam"):
+    if optimizer not in OPTIMIZERS:
         raise RoMAInputError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}.")
     X = X0.detach().clone().requires_grad_(True)
     opt = torch.optim.Adam([X], lr=lr) if optimizer == "adam" else None
@@ -79,19 +111,66 @@ def proxy_ascent(
     return X.detach()
 
 
-def gradient_ascent(
+def fit_proxy(
     task: OfflineTask,
-    n: int = 128,
-    seed: int = 0,
-    smoke: bool = False,
-    hidden_sizes: Sequence[int] = (256, 256),
-    activation: str = "leaky_relu",
-    epochs: int = 100,
-    lr: float = 1e-3,
-    batch_size: int = 128,
-    steps: int = 200,
-    step_size: float = 0.01,
+    seed: int,
+    smoke: bool,
+    options: ProxyOptions,
+    train: Callable[..., Any] = train_mse_proxy,
+) -> tuple[StandardizedView, nn.Module]:
+    r"""Train an MLP proxy on a task's z-scored continuous view.
+
+    Args:
+        task: The offline task (continuous, or discrete via logits).
+        seed: Seed for the proxy's initialization and minibatches.
+        smoke: Passed to learned relaxations.
+        options: The proxy's options (and the trainer's).
+        train: ``train(model, X, Y, options, generator=...)``, e.g.
+            :func:`~.utils.train_mse_proxy` or
+            :func:`~botorch_roma.benchmarks.methods.coms.train_coms_proxy`.
+
+    Returns:
+        The standardized view and the trained proxy.
+    """
+    view = continuous_view(task, seed=seed, smoke=smoke)
+    with manual_seed(seed):
+        gen = torch.Generator().manual_seed(seed)
+        data = standardize(view)
+        model = proxy_mlp(options, data.X)
+        train(model, data.X, data.Y, options, generator=gen)
+    return data, model
+
+
+def ascend_top_designs(
+    model: nn.Module,
+    data: StandardizedView,
+    n: int,
+    steps: int,
+    lr: float,
     optimizer: str = "sgd",
+) -> Tensor:
+    r"""Ascend a trained proxy from the ``n`` best designs of the data.
+
+    Args:
+        model: The trained proxy on z-scored inputs (frozen here).
+        data: The standardized view the proxy was trained on.
+        n: The number of candidates.
+        steps: Ascent steps.
+        lr: The step size (see :func:`proxy_ascent`).
+        optimizer: ``"sgd"`` or ``"adam"``.
+
+    Returns:
+        ``n x d`` candidates in the task's design space (the ascended designs,
+        repeated cyclically if the data has fewer than ``n`` rows).
+    """
+    freeze(model)
+    X0 = data.X[top_k_indices(data.view.Y, n)]
+    Z = proxy_ascent(model, X0, steps, lr, data.bounds, optimizer)
+    return pad_to(data.decode(Z), n)
+
+
+def gradient_ascent(
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
 ) -> Tensor:
     r"""Gradient ascent on an MSE-trained MLP proxy from the top-``n`` designs.
 
@@ -99,16 +178,11 @@ def gradient_ascent(
         task: The offline task (continuous, or discrete via logits).
         n: The number of candidates.
         seed: Seed for the proxy's initialization and minibatches.
-        smoke: Use a tiny budget (2 epochs, 5 steps, 32-unit layers).
-        hidden_sizes: Widths of the proxy's hidden layers (design-baselines
-            uses 2048; the smaller default keeps CPU runs short).
-        activation: The proxy's activation.
-        epochs: Proxy training epochs.
-        lr: Proxy learning rate (Adam).
-        batch_size: Proxy minibatch size.
-        steps: Ascent steps.
-        step_size: Ascent step size per unit of ``sqrt(p)`` (z-scored units).
-        optimizer: ``"sgd"`` (design-baselines) or ``"adam"``.
+        smoke: Use a tiny budget (:attr:`GradientAscentOptions.SMOKE`; given
+            options still win).
+        **options: :class:`GradientAscentOptions` (``hidden_sizes``,
+            ``activation``, ``epochs``, ``lr``, ``batch_size``, ``steps``,
+            ``step_size``, ``optimizer``).
 
     Returns:
         ``n x d`` candidates in the task's design space.
@@ -119,22 +193,8 @@ def gradient_ascent(
         >>> gradient_ascent(task, n=4, smoke=True).shape
         torch.Size([4, 3])
     """
-    if smoke:
-        hidden_sizes, epochs, steps = (32, 32), min(epochs, 2), min(steps, 5)
-    view = continuous_view(task, seed=seed, smoke=smoke)
-    with manual_seed(seed):
-        gen = torch.Generator().manual_seed(seed)
-        x_tf, y_tf = Standardizer.fit(view.X), Standardizer.fit(view.Y)
-        Xz, Yz = x_tf.transform(view.X), y_tf.transform(view.Y)
-        model = build_mlp(
-            Xz.shape[-1], hidden_sizes, activation, dtype=Xz.dtype, device=Xz.device
-        )
-        train_mse_proxy(model, Xz, Yz, epochs, lr, batch_size, generator=gen)
-        model.eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        X0 = Xz[top_k_indices(view.Y, n)]
-        bounds_z = None if view.bounds is None else x_tf.transform(view.bounds.to(Xz))
-        scaled = step_size * (math.sqrt(Xz.shape[-1]) if optimizer == "sgd" else 1.0)
-        Xz_final = proxy_ascent(model, X0, steps, scaled, bounds_z, optimizer)
-    return pad_to(view.decode(x_tf.untransform(Xz_final)), n)
+    opts = GradientAscentOptions.for_run(options, smoke)
+    data, model = fit_proxy(task, seed, smoke, opts)
+    scale = math.sqrt(data.X.shape[-1]) if opts.optimizer == "sgd" else 1.0
+    lr = opts.step_size * scale
+    return ascend_top_designs(model, data, n, opts.steps, lr, opts.optimizer)

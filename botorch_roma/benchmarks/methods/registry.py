@@ -5,7 +5,9 @@ Every benchmark method is a plain function with the signature
 designs for an :class:`~botorch_roma.datasets.OfflineTask`:
 ``n x d`` floating point designs inside ``task.bounds`` for continuous tasks, or
 ``n x L`` category ids (``torch.long``) for discrete tasks. ``smoke=True`` asks
-for a tiny budget (for CI), ``options`` override the method's defaults.
+for a tiny budget (for CI), ``options`` override the method's defaults (each
+method validates them through its options class, see
+:mod:`~botorch_roma.benchmarks.methods.options`).
 
 A method that cannot handle a task raises BoTorch's ``UnsupportedError`` with a
 message saying why; the benchmark runner records such runs as unsupported
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.benchmarks.registry import Registry
 
 __all__ = [
     "METHODS",
@@ -38,29 +40,20 @@ class Method:
         fn: ``fn(task, n, seed, smoke, **options) -> Tensor`` returning ``n``
             candidate designs.
         description: A one-line description for ``--list``.
-        supports_discrete: Whether the method handles discrete tasks, or a
-            zero-argument callable that decides it when asked (used by the RoMA
-            entries, which handle discrete tasks once a latent relaxation is
-            registered).
+        supports_discrete: Whether the method handles discrete tasks.
     """
 
     name: str
     fn: Callable
     description: str
-    supports_discrete: bool | Callable[[], bool] = False
-
-    def handles_discrete(self) -> bool:
-        r"""Whether the method can currently run on discrete tasks."""
-        if callable(self.supports_discrete):
-            return bool(self.supports_discrete())
-        return bool(self.supports_discrete)
+    supports_discrete: bool = False
 
     def __call__(self, task, n: int, seed: int, smoke: bool = False, **options):
         return self.fn(task, n=n, seed=seed, smoke=smoke, **options)
 
 
 #: All registered methods by name (in registration order).
-METHODS: dict[str, Method] = {}
+METHODS: Registry[Method] = Registry("method")
 
 
 def register_method(method: Method, replace: bool = False) -> Method:
@@ -68,52 +61,35 @@ def register_method(method: Method, replace: bool = False) -> Method:
 
     Args:
         method: The method to register.
-        replace: Allow replacing an existing entry of the same name (e.g. to plug
-            in a discrete-capable ``roma``).
+        replace: Allow replacing an existing entry of the same name.
 
     Returns:
         The registered method.
 
     Example:
-        >>> def random_top(task, n, seed, smoke=False):
+        >>> def first_rows(task, n, seed, smoke=False):
         ...     return task.X[:n]
-        >>> _ = register_method(Method("first-rows", random_top, "First rows."))
+        >>> _ = register_method(Method("first-rows", first_rows, "First rows."))
+        >>> _ = METHODS.pop("first-rows")
     """
-    if method.name in METHODS and not replace:
-        raise RoMAInputError(
-            f"A method named {method.name!r} is already registered; pass "
-            "replace=True to replace it or choose another name."
-        )
-    METHODS[method.name] = method
-    return method
+    return METHODS.register(method.name, method, method.description, replace)
 
 
 def list_methods() -> list[str]:
     r"""The names of all registered methods, in registration order."""
-    return list(METHODS)
+    return METHODS.names()
 
 
 def describe_methods() -> dict[str, str]:
     r"""A one-line description of every registered method, by name."""
-    return {name: method.description for name, method in METHODS.items()}
+    return METHODS.describe()
 
 
 def get_method(name: str) -> Method:
     r"""Look up a registered method by name.
 
-    Args:
-        name: The method's registry name.
-
-    Returns:
-        The :class:`Method`.
-
     Raises:
         RoMAInputError: If no method of that name is registered; the message
             lists the available names.
     """
-    try:
-        return METHODS[name]
-    except KeyError:
-        raise RoMAInputError(
-            f"Unknown method {name!r}. Available methods: {', '.join(list_methods())}."
-        ) from None
+    return METHODS.get(name)

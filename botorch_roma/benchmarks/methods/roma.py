@@ -11,12 +11,13 @@ Three entries share one implementation [Yu2021roma]_:
 - ``roma-smoothing-only``: Gaussian input smoothing only (``epsilon = 0``),
   ascent without adaptation.
 
-Options are split between :class:`~botorch_roma.models.pretraining.PretrainingOptions`
-(e.g. ``epochs``, ``loss``, ``hidden_sizes``) and
-:class:`~botorch_roma.generation.gen.AscentOptions` (e.g. ``steps``, ``alpha``,
-``adaptation``). ``select_epsilon=False`` skips the rule (faster) and uses
-``epsilon`` (default: ``RoMAModel``'s). ``epsilon_scale`` multiplies the chosen
-value (used by the sensitivity sweep). The offline selection always uses seed 0 and is
+Options are split between :class:`~botorch_roma.options.PretrainingOptions`
+(e.g. ``epochs``, ``loss``, ``hidden_sizes``),
+:class:`~botorch_roma.options.AscentOptions` (e.g. ``steps``, ``alpha``,
+``adaptation``) and the method's own :class:`RoMAMethodOptions`.
+``select_epsilon=False`` skips the rule (faster) and uses ``epsilon`` (default:
+``RoMAModel``'s). ``epsilon_scale`` multiplies the chosen value (used by the
+sensitivity sweep). The offline selection always uses seed 0 and is
 cached per process, so all seeds and entries of a sweep share one ``eps0`` per
 task. The ascent's adaptation radius defaults to the pre-training ``epsilon``
 (as in :func:`~botorch_roma.optimize_roma`); ``adaptation_epsilon`` sets it on
@@ -33,6 +34,10 @@ the name given by ``relaxation`` (default ``"latent"``) with
 :func:`~botorch_roma.benchmarks.methods.utils.register_relaxation` takes
 precedence, so other latent spaces plug in without changing this module.
 
+Smoke runs use the tiny budgets of :data:`~botorch_roma.options.SMOKE_BUDGET`
+(pre-training, ascent and VAE) and a two-value ``epsilon`` grid
+(:attr:`RoMAMethodOptions.SMOKE`); given options still win.
+
 References:
 
 .. [Yu2021roma]
@@ -43,12 +48,14 @@ References:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from botorch.exceptions.errors import UnsupportedError
 from botorch.utils.sampling import manual_seed
 from torch import Tensor
 
+from botorch_roma.benchmarks.methods.options import MethodOptions
 from botorch_roma.benchmarks.methods.utils import (
     RELAXATIONS,
     continuous_view,
@@ -57,6 +64,8 @@ from botorch_roma.benchmarks.methods.utils import (
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import optimize_roma
+from botorch_roma.latent.roma import LatentRoMA
+from botorch_roma.latent.vae import CategoricalVAE
 from botorch_roma.models.epsilon import EPSILON_GRID, EpsilonSelection
 from botorch_roma.models.roma import RoMAModel, select_epsilon
 from botorch_roma.options import (
@@ -65,16 +74,17 @@ from botorch_roma.options import (
     AscentOptions,
     PretrainingOptions,
     VAEOptions,
+    option,
     split_options,
 )
 
 __all__ = [
     "DISCRETE_RELAXATION",
     "SMOKE_OPTIONS",
+    "RoMAMethodOptions",
     "clear_epsilon_cache",
     "offline_epsilon",
     "roma",
-    "roma_handles_discrete",
     "roma_no_adapt",
     "roma_smoothing_only",
 ]
@@ -87,22 +97,67 @@ SMOKE_OPTIONS: dict[str, Any] = {
     **SMOKE_BUDGET[PretrainingOptions],
     **SMOKE_BUDGET[AscentOptions],
 }
-_SMOKE_GRID = (1e-2, 1e-3)
 _EPSILON_CACHE: dict[tuple, EpsilonSelection] = {}
 
 
-def _latent_module():
-    r"""``botorch_roma.latent.roma``, or ``None`` where it is unavailable."""
-    try:
-        from botorch_roma.latent import roma as latent_roma
-    except ImportError:
-        return None
-    return latent_roma if hasattr(latent_roma, "LatentRoMA") else None
+@dataclass(frozen=True)
+class RoMAMethodOptions(MethodOptions):
+    r"""The ``roma`` method's own options (on top of the pre-training and
+    ascent options of :mod:`botorch_roma.options`)."""
 
+    _what: ClassVar[str] = "RoMA option(s)"
 
-def roma_handles_discrete() -> bool:
-    r"""Whether the RoMA entries can run on discrete tasks."""
-    return DISCRETE_RELAXATION in RELAXATIONS or _latent_module() is not None
+    select_epsilon: bool = option(
+        True,
+        "Choose epsilon by the paper's offline rule; False uses the option "
+        "`epsilon` (default: RoMAModel's).",
+    )
+    epsilon_grid: tuple[float, ...] | None = option(
+        None, "The offline rule's grid (None: EPSILON_GRID).", low=0.0
+    )
+    epsilon_scale: float = option(1.0, "Multiplies the chosen epsilon.", low=0.0)
+    adaptation_epsilon: float | None = option(
+        None,
+        "The ascent's relative adaptation radius (AscentOptions.epsilon); None: "
+        "the pre-training epsilon (after epsilon_scale).",
+        low=0.0,
+    )
+    relaxation: str = option(
+        DISCRETE_RELAXATION,
+        "The relaxation used on discrete tasks: a registered one of that name, "
+        "else (for 'latent') the package's VAE route (LatentRoMA).",
+    )
+    vae_options: dict | None = option(
+        None, "VAE options of the latent route (see VAEOptions).", kind="a dict"
+    )
+
+    SMOKE: ClassVar[dict[str, Any]] = {"epsilon_grid": (1e-2, 1e-3)}
+
+    @classmethod
+    def for_run(
+        cls, options: dict[str, Any] | None = None, smoke: bool = False
+    ) -> RoMAMethodOptions:
+        r"""As for :class:`MethodOptions`; smoke runs also get the VAE's budget
+        (under the given VAE options), and ``epsilon_grid=None`` means the smoke
+        grid there."""
+        run = super().for_run(options, smoke)
+        if smoke:
+            grid = run.epsilon_grid
+            run = run.replace(
+                epsilon_grid=cls.SMOKE["epsilon_grid"] if grid is None else grid,
+                vae_options={**SMOKE_BUDGET[VAEOptions], **(run.vae_options or {})},
+            )
+        return run
+
+    @property
+    def grid(self) -> tuple[float, ...]:
+        r"""The offline rule's grid."""
+        return EPSILON_GRID if self.epsilon_grid is None else self.epsilon_grid
+
+    @property
+    def selects_epsilon(self) -> bool:
+        r"""Whether the offline rule chooses ``epsilon`` (on a non-empty grid)."""
+        return bool(self.select_epsilon and self.grid)
 
 
 def clear_epsilon_cache() -> None:
@@ -155,27 +210,35 @@ def offline_epsilon(
     return selection.epsilon
 
 
-def _split_options(options: dict[str, Any]) -> tuple[dict, dict]:
+def _resolve_options(
+    options: dict[str, Any], smoke: bool
+) -> tuple[RoMAMethodOptions, dict[str, Any], dict[str, Any]]:
+    r"""The method's options, and the pre-training and ascent option overrides."""
     # The ascent's own epsilon is `adaptation_epsilon` here, so a bare
     # `epsilon` is the pre-training's.
-    pre, asc, _ = split_options(
-        options, PretrainingOptions, AscentOptions, what="RoMA option(s)"
+    pre, asc, own = split_options(
+        {**SMOKE_OPTIONS, **options} if smoke else options,
+        PretrainingOptions,
+        AscentOptions,
+        extra=RoMAMethodOptions.names(),
+        what="RoMA option(s)",
     )
-    return pre, asc
+    run = RoMAMethodOptions.for_run(own, smoke)
+    if run.selects_epsilon and "epsilon" in options:
+        # The offline rule would silently overwrite it.
+        raise RoMAInputError(
+            f"epsilon={options['epsilon']} was given, but select_epsilon=True "
+            "chooses epsilon by the offline rule; pass select_epsilon=False (CLI: "
+            "--no-select-epsilon) to set it, or epsilon_grid to change the rule's "
+            "candidates."
+        )
+    if run.adaptation_epsilon is not None:
+        asc["epsilon"] = run.adaptation_epsilon
+    return run, pre, asc
 
 
 def roma(
-    task: OfflineTask,
-    n: int = 128,
-    seed: int = 0,
-    smoke: bool = False,
-    select_epsilon: bool = True,
-    epsilon_grid: tuple[float, ...] | None = None,
-    epsilon_scale: float = 1.0,
-    adaptation_epsilon: float | None = None,
-    relaxation: str = DISCRETE_RELAXATION,
-    vae_options: dict[str, Any] | None = None,
-    **options: Any,
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
 ) -> Tensor:
     r"""RoMA with the paper's offline ``epsilon`` rule and the core defaults.
 
@@ -183,25 +246,13 @@ def roma(
         task: The offline task.
         n: The number of candidates.
         seed: Seed of the pre-training and the jittered starts.
-        smoke: Use a tiny budget (see :data:`SMOKE_OPTIONS`; explicit options
-            still win).
-        select_epsilon: Choose ``epsilon`` by the offline rule; ``False`` uses
-            ``options["epsilon"]`` (default: ``RoMAModel``'s default).
-        epsilon_grid: The grid of the offline rule (default:
-            :data:`~botorch_roma.benchmarks.hyperparameters.EPSILON_GRID`, or
-            ``(1e-2, 1e-3)`` in smoke mode).
-        epsilon_scale: Multiplies the chosen ``epsilon``.
-        adaptation_epsilon: The ascent's relative adaptation radius
-            (``AscentOptions.epsilon``); ``None`` uses the pre-training
-            ``epsilon`` (after ``epsilon_scale``).
-        relaxation: The relaxation used for discrete tasks. ``"latent"`` uses
-            a registered relaxation of that name if there is one, else the
-            package's VAE route (:class:`~botorch_roma.latent.roma.LatentRoMA`).
-        vae_options: VAE options of the latent route (``latent_dim``,
-            ``hidden_size``, ``beta``, ``negative_slope``, ``epochs``, ``lr``,
-            ``batch_size``).
-        **options: Pre-training options (``epochs``, ``loss``, ``epsilon``, ...)
-            and ascent options (``steps``, ``alpha``, ``adaptation``, ...).
+        smoke: Use a tiny budget (see :data:`SMOKE_OPTIONS` and
+            :attr:`RoMAMethodOptions.SMOKE`; explicit options still win).
+        **options: :class:`RoMAMethodOptions` (``select_epsilon``,
+            ``epsilon_grid``, ``epsilon_scale``, ``adaptation_epsilon``,
+            ``relaxation``, ``vae_options``), pre-training options (``epochs``,
+            ``loss``, ``epsilon``, ...) and ascent options (``steps``,
+            ``alpha``, ``adaptation``, ...).
 
     Returns:
         ``n x d`` candidates in the task's design space.
@@ -212,50 +263,20 @@ def roma(
         >>> roma(task, n=4, smoke=True).shape
         torch.Size([4, 3])
     """
-    if epsilon_scale < 0:
-        raise RoMAInputError(f"epsilon_scale must be >= 0, got {epsilon_scale}.")
-    if adaptation_epsilon is not None and not adaptation_epsilon >= 0:
-        raise RoMAInputError(
-            f"adaptation_epsilon must be >= 0 (or None for the pre-training "
-            f"epsilon), got {adaptation_epsilon}."
-        )
-    if epsilon_grid is None:
-        epsilon_grid = _SMOKE_GRID if smoke else EPSILON_GRID
-    if select_epsilon and epsilon_grid and "epsilon" in options:
-        # The offline rule would silently overwrite it.
-        raise RoMAInputError(
-            f"epsilon={options['epsilon']} was given, but select_epsilon=True "
-            "chooses epsilon by the offline rule; pass select_epsilon=False (CLI: "
-            "--no-select-epsilon) to set it, or epsilon_grid to change the rule's "
-            "candidates."
-        )
-    if smoke:
-        # Tiny defaults; options given explicitly still win.
-        options = {**SMOKE_OPTIONS, **options}
-    pre, asc = _split_options(options)
-    if adaptation_epsilon is not None:
-        asc["epsilon"] = float(adaptation_epsilon)
-    if task.is_discrete and relaxation not in RELAXATIONS:
-        if relaxation == DISCRETE_RELAXATION and _latent_module() is not None:
-            return _latent_roma(
-                task, n, seed, smoke, select_epsilon, epsilon_grid, epsilon_scale,
-                pre, asc, vae_options,
-            )  # fmt: skip
+    run, pre, asc = _resolve_options(options, smoke)
+    if task.is_discrete and run.relaxation not in RELAXATIONS:
+        if run.relaxation == DISCRETE_RELAXATION:
+            return _latent_roma(task, n, seed, run, pre, asc)
         raise UnsupportedError(
-            f"RoMA on discrete task {task.name!r} needs the {relaxation!r} "
+            f"RoMA on discrete task {task.name!r} needs the {run.relaxation!r} "
             "relaxation (the VAE latent route of the paper's Section 2.4), which is "
             "not available; register one with "
             "botorch_roma.benchmarks.methods.register_relaxation, or use the "
             "baselines that support discrete tasks."
         )
-    view = continuous_view(task, relaxation=relaxation, seed=seed, smoke=smoke)
-    epsilon = pre.pop("epsilon", PretrainingOptions.epsilon)
-    selected = bool(select_epsilon and epsilon_grid)
-    if selected:
-        key = (task.name, tuple(view.X.shape), float(view.Y.sum()))
-        epsilon = offline_epsilon((view.X, view.Y), key=key, grid=epsilon_grid, **pre)
-    epsilon = epsilon * epsilon_scale
-    _record_epsilon(epsilon, selected, epsilon_grid, epsilon_scale, asc)
+    view = continuous_view(task, relaxation=run.relaxation, seed=seed, smoke=smoke)
+    key = (task.name, tuple(view.X.shape), float(view.Y.sum()))
+    epsilon = _choose_epsilon(run, pre, (view.X, view.Y), key, asc)
     with manual_seed(seed):
         model = RoMAModel(view.X, view.Y, epsilon=epsilon, **pre).fit(seed=seed)
         bounds = None if view.bounds is None else view.bounds.to(view.X)
@@ -270,69 +291,67 @@ def roma(
     return view.decode(candidates.detach())
 
 
-def _record_epsilon(
-    epsilon: float,
-    selected: bool,
-    grid: tuple[float, ...],
-    scale: float,
+def _choose_epsilon(
+    run: RoMAMethodOptions,
+    model_options: dict[str, Any],
+    data: tuple[Tensor, Tensor] | Callable[[], tuple[Tensor, Tensor]],
+    key: tuple,
     asc: dict[str, Any],
-) -> None:
-    r"""Record the run's pre-training ``epsilon``, its source and the radius."""
+) -> float:
+    r"""The run's pre-training ``epsilon``: given or chosen, scaled and recorded.
+
+    Pops ``epsilon`` from ``model_options``; with the offline rule on, the
+    rule picks it for ``data`` (cached under ``key``). Records the value, its
+    source and the adaptation radius with :func:`record_run_info`.
+    """
+    epsilon = model_options.pop("epsilon", PretrainingOptions.epsilon)
+    if run.selects_epsilon:
+        epsilon = offline_epsilon(data, key=key, grid=run.grid, **model_options)
+    epsilon = epsilon * run.epsilon_scale
     record_run_info(
         epsilon=float(epsilon),
-        epsilon_source="offline rule" if selected else "given",
-        epsilon_grid=[float(g) for g in grid] if selected else None,
-        epsilon_scale=float(scale),
+        epsilon_source="offline rule" if run.selects_epsilon else "given",
+        epsilon_grid=[float(g) for g in run.grid] if run.selects_epsilon else None,
+        epsilon_scale=float(run.epsilon_scale),
         adaptation=asc.get("adaptation", AscentOptions.adaptation),
         adaptation_epsilon=float(asc.get("epsilon", epsilon)),
     )
+    return epsilon
 
 
 def _latent_roma(
     task: OfflineTask,
     n: int,
     seed: int,
-    smoke: bool,
-    select: bool,
-    grid: tuple[float, ...],
-    scale: float,
+    run: RoMAMethodOptions,
     pre: dict[str, Any],
     asc: dict[str, Any],
-    vae_options: dict[str, Any] | None,
 ) -> Tensor:
     r"""RoMA on a discrete task through the package's VAE latent route."""
-    latent = _latent_module()
-    from botorch_roma.latent.vae import CategoricalVAE
-
-    vae_options = dict(vae_options or {})
-    if smoke:
-        vae_options = {**SMOKE_BUDGET[VAEOptions], **vae_options}
+    vae_options = dict(run.vae_options or {})
     vae_init = {k: v for k, v in vae_options.items() if k in VAEOptions.ARCHITECTURE}
     vae_fit = {k: v for k, v in vae_options.items() if k in VAEOptions.TRAINING}
     Y = task.Y if task.Y.is_floating_point() else task.Y.double()
     seqs = task.X.long()
+
+    def latent_codes() -> tuple[Tensor, Tensor]:
+        # The rule judges pre-training on the latent codes of a seed-0 VAE.
+        vae = CategoricalVAE(
+            seq_len=seqs.shape[-1],
+            num_categories=int(task.num_categories),
+            dtype=Y.dtype,
+            **vae_init,
+        )
+        vae.fit(seqs, seed=0, **vae_fit)
+        return vae.encode(seqs).to(Y), Y
+
     model_options = {**LATENT_DEFAULTS[PretrainingOptions], **pre}
-    epsilon = model_options.pop("epsilon", PretrainingOptions.epsilon)
-    if select and grid:
-
-        def latent_codes() -> tuple[Tensor, Tensor]:
-            # The rule judges pre-training on the latent codes of a seed-0 VAE.
-            vae = CategoricalVAE(
-                seq_len=seqs.shape[-1],
-                num_categories=int(task.num_categories),
-                dtype=Y.dtype,
-                **vae_init,
-            )
-            vae.fit(seqs, seed=0, **vae_fit)
-            return vae.encode(seqs).to(Y), Y
-
-        key = (task.name, "latent", tuple(seqs.shape), float(Y.sum()))
-        key = (*key, tuple(sorted(vae_options.items())))
-        epsilon = offline_epsilon(latent_codes, key=key, grid=grid, **model_options)
-    _record_epsilon(epsilon * scale, bool(select and grid), grid, scale, asc)
-    roma_latent = latent.LatentRoMA(
+    key = (task.name, "latent", tuple(seqs.shape), float(Y.sum()))
+    key = (*key, tuple(sorted(vae_options.items())))
+    epsilon = _choose_epsilon(run, model_options, latent_codes, key, asc)
+    roma_latent = LatentRoMA(
         vae_options=vae_options,
-        model_options={**model_options, "epsilon": epsilon * scale},
+        model_options={**model_options, "epsilon": epsilon},
         ascent_options=asc,
     )
     with manual_seed(seed):

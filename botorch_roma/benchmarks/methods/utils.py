@@ -4,13 +4,22 @@ r"""Shared pieces of the benchmark methods.
   Continuous tasks are their own view. Discrete tasks are mapped through a
   *relaxation*: the design-baselines logit relaxation ships here (soft one-hot
   probabilities turned into ``V - 1`` logits per position, decoded by argmax),
-  and further relaxations (e.g. the VAE latent space that RoMA uses on discrete
-  tasks [Yu2021roma]_) plug in with :func:`register_relaxation`.
-- z-score standardization, top-k starting designs, stratified subsampling.
-- A small MLP proxy trained with the squared error, as in design-baselines.
+  and further relaxations plug in with :func:`register_relaxation` (the RoMA
+  entries use a relaxation registered as ``"latent"`` before their built-in
+  VAE route [Yu2021roma]_).
+- :func:`standardize`: the view in z-scored units, through BoTorch's
+  ``AffineInputTransform`` (:func:`zscore_transform`).
+- :func:`top_k_indices` (the best designs, best first), the one top-``k``
+  selection of the methods, and :func:`stratified_subsample` built on it.
+- A small MLP proxy trained with the squared error, as in design-baselines
+  [Trabucco2022designbench]_: :func:`build_mlp`, :func:`minibatches` (shared
+  with COMs' training) and :func:`train_mse_proxy`.
 - :func:`record_run_info`: lets a method report the settings it chose during a
   run (e.g. RoMA's offline-selected ``epsilon``); the runner stores them in the
   ``info`` column of the raw results.
+
+The visible/hidden split of a task's dataset is not here: it is
+:func:`botorch_roma.datasets.split_visible`, used by every task builder.
 
 References:
 
@@ -25,7 +34,7 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -33,26 +42,35 @@ from typing import Any
 
 import torch
 from botorch.exceptions.errors import UnsupportedError
+from botorch.models.transforms.input import AffineInputTransform
 from torch import Tensor, nn
 
+from botorch_roma.benchmarks.methods.options import ProxyOptions
+from botorch_roma.benchmarks.registry import Registry
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [
+    "MIN_STD",
     "RELAXATIONS",
     "ContinuousView",
-    "Standardizer",
+    "StandardizedView",
     "build_mlp",
     "collect_run_info",
     "continuous_view",
+    "freeze",
     "get_relaxation",
     "logit_relaxation",
+    "minibatches",
     "pad_to",
+    "proxy_mlp",
     "record_run_info",
     "register_relaxation",
+    "standardize",
     "stratified_subsample",
     "top_k_indices",
     "train_mse_proxy",
+    "zscore_transform",
 ]
 
 
@@ -112,8 +130,15 @@ class ContinuousView:
 
 
 #: Relaxations of discrete tasks by name:
-#: ``factory(task, seed, smoke) -> ContinuousView``.
-RELAXATIONS: dict[str, Callable[..., ContinuousView]] = {}
+#: ``factory(task, seed, smoke) -> ContinuousView``. Unknown names raise
+#: BoTorch's ``UnsupportedError``, so the runner records such runs as
+#: unsupported.
+RELAXATIONS: Registry[Callable[..., ContinuousView]] = Registry(
+    "relaxation",
+    error=UnsupportedError,
+    hint="Register one with botorch_roma.benchmarks.methods.register_relaxation, "
+    "or use a method that supports discrete tasks.",
+)
 
 
 def register_relaxation(
@@ -122,27 +147,17 @@ def register_relaxation(
     r"""Register a relaxation of discrete tasks into a continuous space.
 
     Args:
-        name: The relaxation's name (the RoMA entries use ``"latent"``).
+        name: The relaxation's name (the RoMA entries use ``"latent"`` if it is
+            registered).
         factory: ``factory(task, seed, smoke) -> ContinuousView``.
         replace: Allow replacing an existing relaxation of the same name.
     """
-    if name in RELAXATIONS and not replace:
-        raise RoMAInputError(
-            f"A relaxation named {name!r} is already registered; pass replace=True."
-        )
-    RELAXATIONS[name] = factory
+    RELAXATIONS.register(name, factory, replace=replace)
 
 
 def get_relaxation(name: str) -> Callable[..., ContinuousView]:
     r"""Look up a registered relaxation, raising ``UnsupportedError`` if absent."""
-    if name not in RELAXATIONS:
-        raise UnsupportedError(
-            f"No relaxation named {name!r} is registered for discrete tasks "
-            f"(registered: {sorted(RELAXATIONS)}). Register one with "
-            "botorch_roma.benchmarks.methods.register_relaxation, or use a "
-            "method that supports discrete tasks."
-        )
-    return RELAXATIONS[name]
+    return RELAXATIONS.get(name)
 
 
 def logit_relaxation(
@@ -223,36 +238,86 @@ def continuous_view(
     return ContinuousView(X=task.X, Y=task.Y, bounds=bounds, decode=decode)
 
 
+#: The smallest standard deviation :func:`zscore_transform` divides by.
+MIN_STD = 1e-6
+
+
+def zscore_transform(X: Tensor, min_std: float = MIN_STD) -> AffineInputTransform:
+    r"""BoTorch's affine transform that z-scores the columns of ``X``.
+
+    The offset is the column mean and the coefficient the sample standard
+    deviation clamped at ``min_std`` (``1`` for a single row). BoTorch's
+    ``InputStandardize`` and ``Standardize`` fit the same statistics, but
+    computed in another order (``torch.std_mean``, ``nanstd``) they differ
+    in the last bits, which is enough to flip some argmax-decoded candidates
+    of full-budget runs on discrete tasks; this keeps the benchmark's numbers
+    reproducible.
+
+    Args:
+        X: ``n x p`` data (``n x 1`` for scores).
+        min_std: The smallest standard deviation to divide by.
+
+    Returns:
+        The transform (``transform`` z-scores, ``untransform`` maps back).
+
+    Example:
+        >>> X = torch.tensor([[0.0], [2.0], [4.0]], dtype=torch.double)
+        >>> zscore_transform(X)(X).squeeze(-1).tolist()
+        [-1.0, 0.0, 1.0]
+    """
+    mean = X.mean(dim=0, keepdim=True)
+    std = X.std(dim=0, keepdim=True) if X.shape[0] > 1 else torch.ones_like(mean)
+    return AffineInputTransform(
+        d=X.shape[-1], coefficient=std.clamp_min(min_std), offset=mean
+    )
+
+
 @dataclass
-class Standardizer:
-    r"""Per-dimension z-scoring with the standard deviation clipped away from 0.
+class StandardizedView:
+    r"""A :class:`ContinuousView` in z-scored units.
 
     Attributes:
-        mean: ``1 x p`` means.
-        std: ``1 x p`` standard deviations.
+        view: The view in its own units.
+        input_transform: The inputs' z-scoring (see :func:`zscore_transform`).
+        X: ``n x p`` z-scored inputs.
+        Y: ``n x 1`` z-scored scores.
+        bounds: ``2 x p`` z-scored bounds, or ``None``.
     """
 
-    mean: Tensor
-    std: Tensor
+    view: ContinuousView
+    input_transform: AffineInputTransform
+    X: Tensor
+    Y: Tensor
+    bounds: Tensor | None
 
-    @classmethod
-    def fit(cls, X: Tensor, min_std: float = 1e-6) -> Standardizer:
-        r"""Fit to an ``n x p`` tensor (``n x 1`` for scores)."""
-        mean = X.mean(dim=0, keepdim=True)
-        std = X.std(dim=0, keepdim=True) if X.shape[0] > 1 else torch.ones_like(mean)
-        return cls(mean=mean, std=std.clamp_min(min_std))
+    def decode(self, Z: Tensor) -> Tensor:
+        r"""Map ``m x p`` z-scored points to ``m x d`` task designs."""
+        return self.view.decode(self.input_transform.untransform(Z))
 
-    def transform(self, X: Tensor) -> Tensor:
-        r"""Map to z-scores."""
-        return (X - self.mean) / self.std
 
-    def untransform(self, Z: Tensor) -> Tensor:
-        r"""Map z-scores back."""
-        return Z * self.std + self.mean
+def standardize(
+    view: ContinuousView, dtype: torch.dtype | None = None
+) -> StandardizedView:
+    r"""Z-score a view's inputs, scores and bounds (see :func:`zscore_transform`).
+
+    Args:
+        view: The view.
+        dtype: Cast the data to this dtype first (default: keep it).
+
+    Returns:
+        The :class:`StandardizedView`.
+    """
+    X, Y = view.X, view.Y
+    if dtype is not None:
+        X, Y = X.to(dtype), Y.to(dtype)
+    x_tf = zscore_transform(X)
+    Yz = zscore_transform(Y)(Y)
+    bounds = None if view.bounds is None else x_tf(view.bounds.to(X))
+    return StandardizedView(view, x_tf, x_tf(X), Yz, bounds)
 
 
 def top_k_indices(Y: Tensor, k: int) -> Tensor:
-    r"""Indices of the ``k`` highest scores (best first).
+    r"""Indices of the ``k`` highest scores (best first; NaN scores last).
 
     Args:
         Y: ``n x 1`` (or ``n``) scores.
@@ -306,6 +371,7 @@ def stratified_subsample(
     return torch.cat([top, chosen]).sort().values
 
 
+#: The proxies' activations (the choices of ``ProxyOptions.activation``).
 _ACTIVATIONS = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -345,16 +411,57 @@ def build_mlp(
     return nn.Sequential(*layers).to(dtype=dtype, device=device)
 
 
+def proxy_mlp(options: ProxyOptions, X: Tensor) -> nn.Sequential:
+    r"""A new MLP proxy for ``n x p`` inputs ``X`` (on their dtype and device)."""
+    return build_mlp(
+        X.shape[-1], options.hidden_sizes, options.activation, X.dtype, X.device
+    )
+
+
+def freeze(model: nn.Module) -> nn.Module:
+    r"""Put a trained proxy in eval mode and stop tracking its weights' grads."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def minibatches(
+    X: Tensor,
+    Y: Tensor,
+    batch_size: int,
+    noise_std: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[Tensor, Tensor, Tensor]]:
+    r"""One epoch of shuffled minibatches, with optional Gaussian input noise.
+
+    Args:
+        X: ``n x p`` inputs.
+        Y: ``n x 1`` scores.
+        batch_size: Minibatch size.
+        noise_std: Standard deviation of the noise added to every minibatch.
+        generator: Random generator for the shuffling and the noise.
+
+    Yields:
+        ``(indices, inputs, scores)`` of each minibatch.
+    """
+    perm = torch.randperm(X.shape[0], generator=generator).to(X.device)
+    for start in range(0, X.shape[0], batch_size):
+        idx = perm[start : start + batch_size]
+        xb = X[idx]
+        if noise_std > 0:
+            noise = torch.randn(xb.shape, generator=generator, dtype=xb.dtype)
+            xb = xb + noise_std * noise.to(xb.device)
+        yield idx, xb, Y[idx]
+
+
 def train_mse_proxy(
     model: nn.Module,
     X: Tensor,
     Y: Tensor,
-    epochs: int,
-    lr: float = 1e-3,
-    batch_size: int = 128,
-    noise_std: float = 0.0,
-    grad_clip: float | None = None,
+    options: ProxyOptions | Mapping[str, Any] | None = None,
     generator: torch.Generator | None = None,
+    **overrides: Any,
 ) -> list[float]:
     r"""Train a proxy with the mean squared error (Adam, shuffled minibatches).
 
@@ -362,33 +469,24 @@ def train_mse_proxy(
         model: Maps ``batch x p`` to ``batch x 1``.
         X: ``n x p`` standardized inputs.
         Y: ``n x 1`` standardized scores.
-        epochs: Passes over the data.
-        lr: Adam's learning rate.
-        batch_size: Minibatch size.
-        noise_std: Gaussian input noise added to every minibatch.
-        grad_clip: Optional gradient-norm clipping.
-        generator: Random generator for shuffling and noise.
+        options: The proxy's :class:`~.options.ProxyOptions` (training uses
+            ``epochs``, ``lr`` and ``batch_size``).
+        generator: Random generator for shuffling.
+        **overrides: Options that take precedence over ``options``.
 
     Returns:
         The mean training loss of each epoch.
     """
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    options = ProxyOptions.from_dict(options, **overrides)
+    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr)
     n = X.shape[0]
     history = []
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=generator).to(X.device)
+    for _ in range(options.epochs):
         total = 0.0
-        for start in range(0, n, batch_size):
-            idx = perm[start : start + batch_size]
-            xb, yb = X[idx], Y[idx]
-            if noise_std > 0:
-                noise = torch.randn(xb.shape, generator=generator, dtype=xb.dtype)
-                xb = xb + noise_std * noise.to(xb.device)
+        for idx, xb, yb in minibatches(X, Y, options.batch_size, generator=generator):
             loss = (model(xb) - yb).square().mean()
             optimizer.zero_grad()
             loss.backward()
-            if grad_clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
             optimizer.step()
             total += loss.item() * idx.shape[0]
         history.append(total / n)

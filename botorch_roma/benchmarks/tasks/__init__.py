@@ -19,6 +19,7 @@ from botorch_roma.benchmarks.tasks.registry import (
     get_task,
     list_tasks,
     register_task,
+    task_accepts,
 )
 from botorch_roma.datasets import (
     SYNTHETIC_FUNCTIONS,
@@ -45,4 +46,5 @@ __all__ = [
     "make_hopper_task",
     "make_synthetic_task",
     "register_task",
+    "task_accepts",
 ]

@@ -347,38 +347,17 @@ def make_ehrlich_task(
         >>> task.X.shape, task.num_categories, (task.y_min, task.y_max)
         (torch.Size([4374, 8]), 4, (0.0, 1.0))
     """
-    if not 0.0 < visible_fraction <= 1.0:
+    if not 0.0 < visible_fraction <= 1.0:  # before a costly generation
         raise RoMAInputError(
             f"visible_fraction must be in (0, 1], got {visible_fraction}."
         )
     oracle = EhrlichOracle(config, infeasible_score=infeasible_score)
-    metadata: dict = {"config": asdict(config), "infeasible_score": infeasible_score}
-    if n_total is None:
-        X_full, Y_full, n_space = _enumerate_feasible(oracle)
-        Y_full = Y_full.unsqueeze(-1)
-        metadata.update(dataset="all feasible sequences", n_space=n_space)
-    else:
-        if n_total < 2:
-            raise RoMAInputError(f"n_total must be >= 2, got {n_total}.")
-        key = {
-            **asdict(config),
-            "n_total": n_total,
-            "seed": seed,
-            "generator_version": _GENERATOR_VERSION,
-            **_GA_SETTINGS,
-        }
-        data = load_or_build(
-            "ehrlich",
-            key,
-            lambda: _evolve_dataset(oracle, n_total, seed, **_GA_SETTINGS),
-            cache,
-        )
-        X_full, Y_full = data["X"].long(), data["Y"].to(torch.double)
-        metadata.update(
-            dataset="genetic algorithm run from Markov-process samples",
-            generation_seconds=float(data["generation_seconds"]),
-            cache_path=data["cache_path"],
-        )
+    X_full, Y_full, how = _full_dataset(oracle, n_total, seed, cache)
+    metadata = {
+        "config": asdict(config),
+        "infeasible_score": infeasible_score,
+        **how,
+    }
     generator = torch.Generator().manual_seed(seed)
     visible = split_visible(Y_full, visible_fraction, generator=generator)
     function = oracle.function
@@ -401,3 +380,39 @@ def make_ehrlich_task(
         num_categories=config.num_states,
         metadata=metadata,
     )
+
+
+def _full_dataset(
+    oracle: EhrlichOracle, n_total: int | None, seed: int, cache: bool
+) -> tuple[Tensor, Tensor, dict]:
+    r"""The full dataset: ``N x L`` ids, ``N x 1`` scores, and how it was made.
+
+    ``n_total=None`` enumerates the feasible sequences; an integer records
+    that many along a seeded genetic algorithm run (cached on disk).
+    """
+    config = oracle.config
+    if n_total is None:
+        X_full, Y_full, n_space = _enumerate_feasible(oracle)
+        how = {"dataset": "all feasible sequences", "n_space": n_space}
+        return X_full, Y_full.unsqueeze(-1), how
+    if n_total < 2:
+        raise RoMAInputError(f"n_total must be >= 2, got {n_total}.")
+    key = {
+        **asdict(config),
+        "n_total": n_total,
+        "seed": seed,
+        "generator_version": _GENERATOR_VERSION,
+        **_GA_SETTINGS,
+    }
+    data = load_or_build(
+        "ehrlich",
+        key,
+        lambda: _evolve_dataset(oracle, n_total, seed, **_GA_SETTINGS),
+        cache,
+    )
+    how = {
+        "dataset": "genetic algorithm run from Markov-process samples",
+        "generation_seconds": float(data["generation_seconds"]),
+        "cache_path": data["cache_path"],
+    }
+    return data["X"].long(), data["Y"].to(torch.double), how

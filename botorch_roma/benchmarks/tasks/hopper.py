@@ -58,7 +58,7 @@ import torch
 from torch import Tensor
 
 from botorch_roma.benchmarks.tasks.cache import load_or_build
-from botorch_roma.datasets import OfflineTask
+from botorch_roma.datasets import OfflineTask, split_visible
 from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [
@@ -395,25 +395,15 @@ def make_hopper_task(
         config = SMOKE_CONFIG if smoke else HopperConfig()
     config = replace(config, hidden_sizes=tuple(config.hidden_sizes))
     config.validate()
-    if not 0.0 < visible_fraction <= 1.0:
+    if not 0.0 < visible_fraction <= 1.0:  # before a costly generation
         raise RoMAInputError(
             f"visible_fraction must be in (0, 1], got {visible_fraction}."
         )
-    key = {**asdict(config), "generator_version": _GENERATOR_VERSION}
-    key["hidden_sizes"] = list(config.hidden_sizes)
-    data = load_or_build(
-        "hopper", key, lambda: _generate_dataset(config, n_jobs), cache=cache
-    )
+    data = _load_dataset(config, n_jobs, cache)
     X_full = data["X"].to(torch.double)
     Y_full = data["Y"].to(torch.double)
-    n_total = X_full.shape[0]
-    n_visible = max(2, int(round(visible_fraction * n_total)))
-    order = torch.argsort(Y_full.squeeze(-1), stable=True)
-    visible = order[:n_visible].sort().values
+    visible = split_visible(Y_full, visible_fraction)
     X, Y = X_full[visible], Y_full[visible]
-    low, high = X.min(dim=0).values, X.max(dim=0).values
-    margin = 0.1 * (high - low).clamp_min(1e-6)
-    bounds = torch.stack([low - margin, high + margin])
     return OfflineTask(
         name=name or "hopper",
         X=X,
@@ -421,7 +411,7 @@ def make_hopper_task(
         oracle=HopperOracle(config, n_jobs=n_jobs),
         y_min=Y_full.min().item(),
         y_max=Y_full.max().item(),
-        bounds=bounds,
+        bounds=_widened_box(X),
         metadata={
             "env": "Hopper-v5",
             "policy": (
@@ -430,7 +420,7 @@ def make_hopper_task(
                 "[-1, 1]"
             ),
             "config": asdict(config),
-            "n_total": n_total,
+            "n_total": X_full.shape[0],
             "visible_fraction": visible_fraction,
             "iteration": data["iteration"][visible],
             "generation_seconds": float(data["generation_seconds"]),
@@ -439,3 +429,19 @@ def make_hopper_task(
             "bounds_rule": "visible per-weight range widened by 10% on each side",
         },
     )
+
+
+def _load_dataset(config: HopperConfig, n_jobs: int, cache: bool) -> dict:
+    r"""The cached dataset of ``config``, generated on a cache miss."""
+    key = {**asdict(config), "generator_version": _GENERATOR_VERSION}
+    key["hidden_sizes"] = list(config.hidden_sizes)
+    return load_or_build(
+        "hopper", key, lambda: _generate_dataset(config, n_jobs), cache=cache
+    )
+
+
+def _widened_box(X: Tensor, margin: float = 0.1) -> Tensor:
+    r"""The ``2 x d`` per-column range of ``X`` widened by ``margin`` on each side."""
+    low, high = X.min(dim=0).values, X.max(dim=0).values
+    pad = margin * (high - low).clamp_min(1e-6)
+    return torch.stack([low - pad, high + pad])

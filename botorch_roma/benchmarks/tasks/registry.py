@@ -33,6 +33,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from botorch_roma.benchmarks.registry import Registry
 from botorch_roma.benchmarks.tasks.design_bench import (
     DESIGN_BENCH_DATASETS,
     DESIGN_BENCH_TASKS,
@@ -55,25 +56,30 @@ __all__ = [
     "get_task",
     "list_tasks",
     "register_task",
+    "task_accepts",
 ]
 
 #: Prefix that routes :func:`get_task` to the Design-Bench adapter.
 DESIGN_BENCH_PREFIX = "design-bench:"
 
 #: Task name -> builder returning an :class:`OfflineTask`.
-TASKS: dict[str, Callable[..., OfflineTask]] = {}
-
-_DESCRIPTIONS: dict[str, str] = {}
+TASKS: Registry[Callable[..., OfflineTask]] = Registry(
+    "task",
+    hint="Design-Bench tasks (need design-bench's data) are reached as "
+    f"'{DESIGN_BENCH_PREFIX}<name>', e.g. "
+    f"{', '.join(DESIGN_BENCH_PREFIX + n for n in DESIGN_BENCH_TASKS)}.",
+)
 
 
 def register_task(
-    name: str, description: str
+    name: str, description: str, replace: bool = False
 ) -> Callable[[Callable[..., OfflineTask]], Callable[..., OfflineTask]]:
     r"""Register a task builder under a name (a decorator).
 
     Args:
         name: The registry name.
         description: A one-line description for ``botorch-roma benchmark --list``.
+        replace: Allow replacing an existing task of the same name.
 
     Returns:
         A decorator that registers the builder and returns it unchanged.
@@ -88,9 +94,7 @@ def register_task(
     """
 
     def decorator(builder: Callable[..., OfflineTask]) -> Callable[..., OfflineTask]:
-        TASKS[name] = builder
-        _DESCRIPTIONS[name] = description
-        return builder
+        return TASKS.register(name, builder, description, replace=replace)
 
     return decorator
 
@@ -98,23 +102,26 @@ def register_task(
 def list_tasks() -> list[str]:
     r"""The names of the registered (built-in) tasks, in registration order.
 
-    Returns:
-        The task names.
-
     Example:
         >>> "hopper" in list_tasks()
         True
     """
-    return list(TASKS)
+    return TASKS.names()
 
 
 def describe_tasks() -> dict[str, str]:
-    r"""A one-line description of each registered task.
+    r"""A one-line description of each registered task, in registration order."""
+    return TASKS.describe()
 
-    Returns:
-        A dict from task name to description, in registration order.
+
+def task_accepts(name: str, option: str) -> bool:
+    r"""Whether the registered builder of ``name`` takes the keyword ``option``.
+
+    Example:
+        >>> task_accepts("levy-20", "smoke"), task_accepts("levy-20", "n_jobs")
+        (True, False)
     """
-    return {name: _DESCRIPTIONS.get(name, "") for name in TASKS}
+    return name in TASKS and option in inspect.signature(TASKS[name]).parameters
 
 
 def _is_design_bench_name(name: str) -> bool:
@@ -135,69 +142,67 @@ def get_task(name: str, **kwargs) -> OfflineTask:
     Returns:
         The task.
 
+    Raises:
+        RoMAInputError: For an unknown name (the message lists the registered
+            tasks and how to reach Design-Bench's), or an option the builder
+            does not take.
+
     Example:
         >>> task = get_task("levy-20", smoke=True)
         >>> task.X.shape
         torch.Size([800, 20])
     """
-    if name in TASKS:
-        builder = TASKS[name]
-        parameters = inspect.signature(builder).parameters
-        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-        unknown = sorted(set(kwargs) - set(parameters))
-        if unknown and not takes_any:
-            raise RoMAInputError(
-                f"Task {name!r} does not take the option(s) {unknown}; it takes "
-                f"{sorted(parameters)}."
-            )
-        return builder(**kwargs)
-    if name.startswith(DESIGN_BENCH_PREFIX):
-        return make_design_bench_task(name[len(DESIGN_BENCH_PREFIX) :], **kwargs)
-    if _is_design_bench_name(name):
-        return make_design_bench_task(name, **kwargs)
-    raise RoMAInputError(
-        f"Unknown task {name!r}. Available tasks: {', '.join(list_tasks())}. "
-        f"Design-Bench tasks (need design-bench's data) are reached as "
-        f"'{DESIGN_BENCH_PREFIX}<name>', e.g. "
-        f"{', '.join(DESIGN_BENCH_PREFIX + n for n in DESIGN_BENCH_TASKS)}."
-    )
+    if name not in TASKS:
+        if name.startswith(DESIGN_BENCH_PREFIX):
+            return make_design_bench_task(name[len(DESIGN_BENCH_PREFIX) :], **kwargs)
+        if _is_design_bench_name(name):
+            return make_design_bench_task(name, **kwargs)
+    builder = TASKS.get(name)  # unknown names raise, listing the tasks
+    parameters = inspect.signature(builder).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    unknown = sorted(set(kwargs) - set(parameters))
+    if unknown and not takes_any:
+        raise RoMAInputError(
+            f"Task {name!r} does not take the option(s) {unknown}; it takes "
+            f"{sorted(parameters)}."
+        )
+    return builder(**kwargs)
 
 
-@register_task(
+def _synthetic_task(
+    function: str, dim: int, n_total: int, name: str
+) -> Callable[..., OfflineTask]:
+    r"""A builder of a BoTorch synthetic task, bottom 80% visible.
+
+    ``smoke=True`` gives 1,000 designs; ``seed`` seeds the uniform sample.
+    """
+
+    def build(smoke: bool = False, seed: int = 0) -> OfflineTask:
+        task = make_synthetic_task(
+            function,
+            dim=dim,
+            n_total=1000 if smoke else n_total,
+            visible_fraction=0.8,
+            seed=seed,
+            name=name,
+        )
+        task.metadata["smoke"] = smoke
+        return task
+
+    build.__doc__ = f"The {name} task (``smoke``: 1,000 designs)."
+    return build
+
+
+register_task(
     "rosenbrock-86",
     "Superconductor-shaped: Rosenbrock, 86 dims, 21,263 uniform designs, bottom "
     "80% (17,010) visible.",
-)
-def _rosenbrock_86(smoke: bool = False, seed: int = 0) -> OfflineTask:
-    r"""The Superconductor-shaped continuous task (``smoke``: 1,000 designs)."""
-    task = make_synthetic_task(
-        "rosenbrock",
-        dim=86,
-        n_total=1000 if smoke else 21263,
-        visible_fraction=0.8,
-        seed=seed,
-        name="rosenbrock-86",
-    )
-    task.metadata["smoke"] = smoke
-    return task
+)(_synthetic_task("rosenbrock", 86, 21263, "rosenbrock-86"))
 
-
-@register_task(
+register_task(
     "levy-20",
     "Levy, 20 dims, 10,000 uniform designs, bottom 80% (8,000) visible.",
-)
-def _levy_20(smoke: bool = False, seed: int = 0) -> OfflineTask:
-    r"""A second continuous task (``smoke``: 1,000 designs)."""
-    task = make_synthetic_task(
-        "levy",
-        dim=20,
-        n_total=1000 if smoke else 10000,
-        visible_fraction=0.8,
-        seed=seed,
-        name="levy-20",
-    )
-    task.metadata["smoke"] = smoke
-    return task
+)(_synthetic_task("levy", 20, 10000, "levy-20"))
 
 
 @register_task(

@@ -10,7 +10,6 @@ from botorch_roma.benchmarks.methods import (
     list_methods,
     register_method,
 )
-from botorch_roma.benchmarks.methods.roma import roma_handles_discrete
 from botorch_roma.exceptions import RoMAInputError
 
 BUILTIN = [
@@ -29,9 +28,9 @@ def test_builtin_methods_registered():
     assert list_methods()[: len(BUILTIN)] == BUILTIN
     descriptions = describe_methods()
     assert all(descriptions[name] for name in BUILTIN)
-    assert get_method("coms").handles_discrete()
-    # RoMA handles discrete tasks through the latent route when it is installed.
-    assert get_method("roma").handles_discrete() == roma_handles_discrete()
+    assert get_method("coms").supports_discrete
+    # RoMA handles discrete tasks through the package's VAE latent route.
+    assert get_method("roma").supports_discrete
 
 
 def test_unknown_method_lists_available():

@@ -5,17 +5,20 @@ import torch
 from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.benchmarks.methods.utils import (
-    Standardizer,
+    ContinuousView,
     build_mlp,
     collect_run_info,
     continuous_view,
     get_relaxation,
     logit_relaxation,
+    minibatches,
     pad_to,
     record_run_info,
+    standardize,
     stratified_subsample,
     top_k_indices,
     train_mse_proxy,
+    zscore_transform,
 )
 from botorch_roma.exceptions import RoMAInputError
 from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
@@ -48,8 +51,8 @@ def test_continuous_view_clamps_and_unknown_relaxation():
 def test_standardizer_and_selection(dtype):
     X = torch.randn(20, 3, dtype=dtype) * 5 + 2
     X[:, 1] = 1.0  # constant column: std clipped, no NaN
-    tf = Standardizer.fit(X)
-    Z = tf.transform(X)
+    tf = zscore_transform(X)
+    Z = tf(X)
     assert torch.isfinite(Z).all()
     assert torch.allclose(tf.untransform(Z), X, atol=1e-4)
     Y = torch.arange(20, dtype=dtype).unsqueeze(-1)
@@ -60,6 +63,39 @@ def test_standardizer_and_selection(dtype):
     assert stratified_subsample(Y, 50).shape == (20,)
     assert pad_to(X[:3], 7).shape == (7, 3)
     assert torch.equal(pad_to(X, 5), X[:5])
+
+
+@pytest.mark.parametrize("dtype", [torch.float, torch.double])
+def test_zscore_transform_and_standardize(dtype):
+    X = torch.randn(30, 3, dtype=dtype) * 4 + 1
+    Z = zscore_transform(X)(X)
+    assert torch.allclose(Z.mean(0), torch.zeros(3, dtype=dtype), atol=1e-5)
+    assert torch.allclose(Z.std(0), torch.ones(3, dtype=dtype), atol=1e-5)
+    bounds = torch.stack([X.min(0).values - 1, X.max(0).values + 1])
+    view = ContinuousView(X, X[:, :1] * 2, bounds, lambda Z: Z + 100)
+    data = standardize(view)
+    assert torch.equal(data.X, Z)
+    assert torch.allclose(data.Y, zscore_transform(view.Y)(view.Y))
+    assert (data.bounds[0] < data.X).all() and (data.X < data.bounds[1]).all()
+    # decode: back to the view's units, then the view's own decode.
+    assert torch.allclose(data.decode(data.X), X + 100, atol=1e-4)
+    assert standardize(view, dtype=torch.double).X.dtype == torch.double
+    # A single row is only centred.
+    assert torch.equal(zscore_transform(X[:1])(X[:1]), torch.zeros_like(X[:1]))
+
+
+@pytest.mark.parametrize("dtype", [torch.float, torch.double])
+def test_minibatches_cover_every_row_once(dtype):
+    X = torch.arange(10, dtype=dtype).unsqueeze(-1)
+    gen = torch.Generator().manual_seed(0)
+    batches = list(minibatches(X, X, 4, generator=gen))
+    assert [b[0].shape[0] for b in batches] == [4, 4, 2]
+    idx = torch.cat([b[0] for b in batches])
+    assert sorted(idx.tolist()) == list(range(10))
+    for i, xb, yb in batches:
+        assert torch.equal(xb, X[i]) and torch.equal(yb, X[i])
+    noisy = next(minibatches(X, X, 10, noise_std=0.5, generator=gen))
+    assert not torch.equal(noisy[1], X[noisy[0]]) and torch.equal(noisy[2], X[noisy[0]])
 
 
 @pytest.mark.parametrize("dtype", [torch.float, torch.double])

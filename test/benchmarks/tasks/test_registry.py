@@ -2,10 +2,12 @@ r"""Tests for botorch_roma/benchmarks/tasks/registry.py."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
-from botorch_roma.benchmarks.tasks import OfflineTask
+from botorch_roma.benchmarks.tasks import OfflineTask, ehrlich, hopper
 from botorch_roma.benchmarks.tasks.cache import CACHE_ENV_VAR
 from botorch_roma.benchmarks.tasks.registry import (
     TASKS,
@@ -13,6 +15,7 @@ from botorch_roma.benchmarks.tasks.registry import (
     get_task,
     list_tasks,
     register_task,
+    task_accepts,
 )
 from botorch_roma.exceptions import RoMAInputError
 
@@ -28,7 +31,6 @@ def test_list_and_describe():
     names = list_tasks()
     assert names[: len(BUILT_IN)] == BUILT_IN
     descriptions = describe_tasks()
-    assert list(descriptions) == names
     assert all(descriptions[name] for name in BUILT_IN)
     assert "Superconductor" in descriptions["rosenbrock-86"]
 
@@ -38,6 +40,69 @@ def test_every_builder_takes_smoke():
 
     for name in BUILT_IN:
         assert "smoke" in inspect.signature(TASKS[name]).parameters
+        assert task_accepts(name, "smoke")
+    assert not task_accepts("levy-20", "n_jobs") and task_accepts("hopper", "n_jobs")
+    assert not task_accepts("no-such-task", "smoke")
+
+
+def _number(pattern: str, text: str) -> int:
+    match = re.search(pattern, text)
+    assert match is not None, f"{pattern!r} not in {text!r}"
+    return int(match.group(1).replace(",", ""))
+
+
+def _fake_ga(oracle, n_total, seed, **settings):
+    # Random sequences stand in for the GA run (its cost is not under test).
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randint(oracle.config.num_states, (n_total, oracle.config.length))
+    return {
+        "X": X,
+        "Y": torch.rand(n_total, 1, generator=gen, dtype=torch.double),
+        "generation_seconds": 0.0,
+    }
+
+
+def _fake_es(config, n_jobs=1):
+    # Random policies stand in for the evolution strategy (rollouts cost minutes).
+    n = config.n_iterations * config.population
+    d = hopper.hopper_policy_dim(config.hidden_sizes)
+    return {
+        "X": torch.randn(n, d, dtype=torch.float32),
+        "Y": torch.rand(n, 1, dtype=torch.double),
+        "iteration": torch.arange(n) // config.population,
+        "episode_length": torch.ones(n, dtype=torch.long),
+        "generation_seconds": 0.0,
+        "env_steps": n,
+    }
+
+
+@pytest.mark.parametrize(
+    "name, dim_pattern, total_pattern",
+    [
+        ("rosenbrock-86", r"(\d+) dims", r"([\d,]+) uniform designs"),
+        ("levy-20", r"(\d+) dims", r"([\d,]+) uniform designs"),
+        ("ehrlich-tfbind8", r"length (\d+)", r"all ([\d,]+) feasible"),
+        ("ehrlich-gfp", r"length (\d+)", r"([\d,]+) sequences from a GA"),
+        ("hopper", r"([\d,]+) dims", r"([\d,]+) policies"),
+    ],
+)
+def test_descriptions_match_the_built_data(
+    name, dim_pattern, total_pattern, monkeypatch
+):
+    # The full (not smoke) tasks; the GA and ES runs are faked, so their data
+    # sizes, not their contents, are checked.
+    monkeypatch.setattr(ehrlich, "_evolve_dataset", _fake_ga)
+    monkeypatch.setattr(hopper, "_generate_dataset", _fake_es)
+    text = describe_tasks()[name]
+    task = get_task(name)
+    assert task.dim == _number(dim_pattern, text)
+    assert task.metadata["n_total"] == _number(total_pattern, text)
+    if "all visible" in text:
+        assert task.X.shape[0] == task.metadata["n_total"]
+    else:
+        assert task.X.shape[0] == _number(r"\(([\d,]+)\) visible", text)
+    vocab = re.search(r"vocab (\d+)", text)
+    assert task.num_categories == (int(vocab.group(1)) if vocab else None)
 
 
 @pytest.mark.parametrize(
@@ -110,5 +175,30 @@ def test_register_task():
         assert "tiny-test-task" in list_tasks()
         assert describe_tasks()["tiny-test-task"] == "A tiny task."
         assert get_task("tiny-test-task").X.shape[-1] == 20
+        with pytest.raises(RoMAInputError, match="already registered"):
+            register_task("tiny-test-task", "Again.")(_build)
     finally:
         TASKS.pop("tiny-test-task")
+
+
+def test_registered_task_comes_back_with_its_data_and_oracle():
+    X = torch.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], dtype=torch.double)
+
+    def oracle(Z):
+        return Z.sum(-1, keepdim=True)
+
+    @register_task("test-sum", "The sum of two inputs.")
+    def _build(smoke: bool = False, scale: float = 1.0) -> OfflineTask:
+        return OfflineTask("test-sum", scale * X, oracle(scale * X), oracle, 0.0, 20.0)
+
+    try:
+        task = get_task("test-sum", scale=2.0)
+        assert torch.equal(task.X, 2 * X) and torch.equal(task.Y, oracle(2 * X))
+        assert torch.equal(task.evaluate(X[:1]), torch.tensor([[1.0]]).double())
+        assert list_tasks()[-1] == "test-sum"
+        with pytest.raises(RoMAInputError, match="does not take the option"):
+            get_task("test-sum", smok=True)
+    finally:
+        TASKS.pop("test-sum")
+    with pytest.raises(RoMAInputError, match="Available tasks: rosenbrock-86"):
+        get_task("test-sum")
