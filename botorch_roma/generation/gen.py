@@ -282,6 +282,7 @@ def gen_candidates_roma(
                 steps=opts.adapt_steps,
                 mode=opts.adaptation,
                 backend=opts.backend,
+                factored=True,
             )
             f, g = mlp_value_and_input_grad(adapted, Zd)
             if callback is not None:
