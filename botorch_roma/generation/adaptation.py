@@ -171,7 +171,6 @@ class _SpanState:
         self.target = target.expand(self.batch).reshape(N, 1)
         self.etas = torch.stack([e.expand(self.batch).reshape(N) for e in etas], -1)
         self.same_width = H1 == H2
-        self.pair_weights = torch.tensor([1.0, 1.0, 2.0]).to(Z)
 
     def times_K(self, w: Tensor) -> Tensor:
         if not self.members:
@@ -238,34 +237,50 @@ def _span_grads(st: _SpanState, alpha: float) -> tuple:
     return u1, w, inv, q, wKw, zw, b, abar1, vbar1, h1, u2, abar2, dw3, c
 
 
+def _span_norms(st: _SpanState, parts: tuple) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Squared Frobenius norms of the six weight steps, from row dot products.
+
+    Returns:
+        The ``N x 6`` squared norms and the ``N x 2 x H_1``, ``N x 2 x H_2``
+        left and right factors ``[vbar_1, h_1]``, ``[u_2, abar_2]`` of the
+        second kernel's step ``vbar_1 u_2^T + h_1 abar_2^T``.
+    """
+    u1, w, inv, q, wKw, zw, b, abar1, vbar1, h1, u2, abar2, dw3, c = parts
+    # One stack of the distinct vectors gives every dot product (and the
+    # factors of the W_2 step as views): squares, then adjacent pairs.
+    if st.same_width:
+        V = torch.stack([u1, b, vbar1, h1, u2, abar2, abar1, dw3], 1)
+        V1, V2 = V[:, :4], V[:, 4:6]
+        sq = V.square().sum(-1)  # u1 b vbar1 h1 u2 abar2 abar1 dw3
+        cross = (V[:, 0:6:2] * V[:, 1:6:2]).sum(-1)  # u1.b vbar1.h1 u2.abar2
+    else:
+        V1, V2 = torch.stack([u1, b, vbar1, h1], 1), torch.stack([u2, abar2], 1)
+        extra = [abar1.square().sum(-1, True), dw3.square().sum(-1, True)]
+        sq = torch.cat([V1.square().sum(-1), V2.square().sum(-1), *extra], -1)
+        cross = torch.cat(
+            [(V1[:, 0:4:2] * V1[:, 1:4:2]).sum(-1), _rowdots([u2], [abar2])], -1
+        )
+    # ||W_0 (w u_1^T / ||g||) + x b^T||^2 and ||vbar1 u2^T + h1 abar2^T||^2
+    sq_w1 = wKw * inv.square() * sq[:, 0:1] + 2.0 * zw * inv * cross[:, 0:1]
+    sq_w1.addcmul_(st.r, sq[:, 1:2])
+    sq_w2 = (sq[:, 2:4] * sq[:, 4:6]).sum(-1, keepdim=True)
+    sq_w2.addcmul_(cross[:, 1:2], cross[:, 2:3], value=2.0)
+    sqs = torch.cat([sq_w1, sq[:, 6:7], sq_w2, sq[:, 5:6], sq[:, 7:8], c * c], -1)
+    return sqs, V1[:, 2:4], V2
+
+
 def _span_step(st: _SpanState, alpha: float) -> None:
     r"""One normalized descent step of every candidate's objective."""
-    u1, w, inv, q, wKw, zw, b, abar1, vbar1, h1, u2, abar2, dw3, c = _span_grads(
-        st, alpha
-    )
-    if st.same_width:
-        d = _rowdots(
-            [u1, u1, b, abar1, vbar1, h1, vbar1, u2, abar2, u2, dw3],
-            [u1, b, b, abar1, vbar1, h1, h1, u2, abar2, abar2, dw3],
-        )
-        d1, d2 = d[:, :7], d[:, 7:]
-    else:
-        d1 = _rowdots(
-            [u1, u1, b, abar1, vbar1, h1, vbar1], [u1, b, b, abar1, vbar1, h1, h1]
-        )
-        d2 = _rowdots([u2, abar2, u2, dw3], [u2, abar2, abar2, dw3])
-    # ||W_0 (w u_1^T / ||g||) + x b^T||^2 and ||vbar1 u2^T + h1 abar2^T||^2
-    coef = torch.cat([wKw * inv.square(), 2.0 * zw * inv, st.r], -1)
-    sq_w1 = (coef * d1[:, :3]).sum(-1, keepdim=True)
-    sq_w2 = (d1[:, 4:7] * d2[:, :3] * st.pair_weights).sum(-1, keepdim=True)
-    sq = torch.cat([sq_w1, d1[:, 3:4], sq_w2, d2[:, 1:2], d2[:, 3:4], c * c], -1)
-    beta = (st.etas / sq.clamp_min_(_NORM_EPS).sqrt_()).split(1, -1)
+    parts = _span_grads(st, alpha)
+    u1, w, inv, q, wKw, zw, b, abar1, vbar1, h1, u2, abar2, dw3, c = parts
+    sqs, left, right = _span_norms(st, parts)
+    beta = (st.etas / sqs.clamp_min_(_NORM_EPS).sqrt_()).split(1, -1)
     st.Q.baddbmm_((w * (beta[0] * inv)).unsqueeze(-1), u1.unsqueeze(1), alpha=-1.0)
     st.p.addcmul_(b, beta[0], value=-1.0)
     st.t.addcmul_(torch.addcmul(q * inv * u1, st.r, abar1), beta[0], value=-1.0)
     st.b1.addcmul_(abar1, beta[1], value=-1.0)
-    left = torch.stack([vbar1, h1], 1).mul_(beta[2].unsqueeze(-1)).transpose(1, 2)
-    st.W2.baddbmm_(left, torch.stack([u2, abar2], 1), alpha=-1.0)
+    left = (left * beta[2].unsqueeze(-1)).transpose(1, 2)
+    st.W2.baddbmm_(left, right, alpha=-1.0)
     st.b2.addcmul_(abar2, beta[3], value=-1.0)
     st.w3.addcmul_(dw3, beta[4], value=-1.0)
     st.b3.addcmul_(c, beta[5], value=-1.0)
