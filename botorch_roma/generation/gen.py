@@ -269,6 +269,7 @@ def ascent_step(
         steps=options.adapt_steps,
         mode=options.adaptation,
         backend=options.backend,
+        factored=True,
     )
     f, g = mlp_value_and_input_grad(adapted, Z)
     decay = 1.0
