@@ -404,6 +404,12 @@ class PretrainingOptions(RoMAOptions):
 
     _what: ClassVar[str] = "RoMAModel option(s)"
 
+    num_models: int = option(
+        1,
+        "Proxies in the model: 1 is RoMA's single proxy (RoMAModel), more make "
+        "an ensemble (RoMAEnsembleModel) with a real predictive spread.",
+        low=1,
+    )
     hidden_sizes: tuple[int, ...] = option(
         (64, 64), "Widths of the hidden softplus layers.", low=1, nonempty=True
     )
@@ -495,6 +501,19 @@ class AscentOptions(RoMAOptions):
         "analytic",
         "'analytic' (closed-form gradients) or 'autograd' (double backprop).",
         choices=BACKENDS,
+    )
+    pessimism: float = option(
+        0.0,
+        "beta of the ensemble aggregate the ascent climbs, mean - beta * std "
+        "across members (no effect for a single proxy).",
+        low=0.0,
+    )
+    select: str = option(
+        "last",
+        "Which iterate each candidate returns: 'last' (the paper), or 'best', "
+        "the iterate with the best pre-trained aggregate along its ascent (an "
+        "offline choice of the ascent length).",
+        choices=("last", "best"),
     )
 
 

@@ -64,16 +64,19 @@ from botorch_roma.ax.surrogate import (
     roma_model_inputs,
 )
 from botorch_roma.latent.model import LatentRoMAModel
+from botorch_roma.models.ensemble import RoMAEnsembleModel
 from botorch_roma.models.roma import RoMAModel
 
 # Registration (on import): Ax's Surrogate fits models through the
 # `fit_botorch_model` dispatcher, whose fallback raises NotImplementedError.
 fit_botorch_model.register(RoMAModel)(fit_roma_model)
+fit_botorch_model.register(RoMAEnsembleModel)(fit_roma_model)
 fit_botorch_model.register(LatentRoMAModel)(fit_roma_model)
 
 # Registration (on import): Ax's Surrogate builds models through the
 # `submodel_input_constructor` dispatcher; RoMA takes its data and options.
 submodel_input_constructor.register(RoMAModel)(roma_model_inputs)
+submodel_input_constructor.register(RoMAEnsembleModel)(roma_model_inputs)
 submodel_input_constructor.register(LatentRoMAModel)(latent_model_inputs)
 
 # Registration (on import): Ax's JSON (and SQL) storage encodes model,
@@ -81,6 +84,7 @@ submodel_input_constructor.register(LatentRoMAModel)(latent_model_inputs)
 # and generation strategies that use RoMA can be loaded in a fresh process
 # after this import.
 register_model(RoMAModel)
+register_model(RoMAEnsembleModel)
 register_model(LatentRoMAModel)
 register_acquisition(RoMAAcquisition)
 register_acquisition(LatentRoMAAcquisition)

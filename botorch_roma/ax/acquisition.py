@@ -47,7 +47,7 @@ from torch import Tensor
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.batch import generate_distinct_candidates
 from botorch_roma.generation.feasibility import Constraints, FeasibilityRepair
-from botorch_roma.models.roma import RoMAModel, negate_roma_model
+from botorch_roma.models.roma import RoMAProxy, negate_roma_model
 from botorch_roma.options import AscentOptions, RunOptions, split_options
 
 __all__ = ["RoMAAcquisition"]
@@ -124,11 +124,12 @@ class RoMAAcquisition(Acquisition):
             )
         return weights
 
-    def _maximization_model(self) -> RoMAModel:
+    def _maximization_model(self) -> RoMAProxy:
         model = self._model
-        if not isinstance(model, RoMAModel):
+        if not isinstance(model, RoMAProxy):
             raise UnsupportedError(
-                f"RoMAAcquisition needs a single RoMAModel, got {type(model).__name__};"
+                "RoMAAcquisition needs a single RoMAModel or RoMAEnsembleModel, got "
+                f"{type(model).__name__};"
                 " RoMA supports one objective and no outcome constraints (pass "
                 "fit_tracking_metrics=False to model tracking metrics not at all)."
             )

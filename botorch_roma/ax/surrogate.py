@@ -44,7 +44,8 @@ from botorch.utils.datasets import SupervisedDataset
 from gpytorch.mlls.marginal_log_likelihood import MarginalLogLikelihood
 
 from botorch_roma.latent.model import LatentRoMAModel
-from botorch_roma.models.roma import RoMAModel
+from botorch_roma.models.ensemble import RoMAEnsembleModel
+from botorch_roma.models.roma import RoMAModel, RoMAProxy
 from botorch_roma.options import PretrainingOptions, RunOptions
 
 __all__ = [
@@ -63,7 +64,9 @@ def roma_model_config(
     seed: int | None = 0,
     progress: bool = False,
 ) -> ModelConfig:
-    r"""An Ax ``ModelConfig`` for a :class:`RoMAModel`.
+    r"""An Ax ``ModelConfig`` for a :class:`RoMAModel` (or, with
+    ``num_models >= 2``, a
+    :class:`~botorch_roma.models.ensemble.RoMAEnsembleModel`).
 
     Args:
         pretraining: Pre-training options, see
@@ -79,9 +82,11 @@ def roma_model_config(
         >>> config.botorch_model_class.__name__
         'RoMAModel'
     """
+    options = PretrainingOptions.overrides(pretraining, json=True)
+    ensemble = options.get("num_models", 1) > 1
     return ModelConfig(
-        botorch_model_class=RoMAModel,
-        model_options=PretrainingOptions.overrides(pretraining, json=True),
+        botorch_model_class=RoMAEnsembleModel if ensemble else RoMAModel,
+        model_options=options,
         mll_options=fit_options(seed, progress),
         input_transform_classes=None,
         name="RoMA",
@@ -89,7 +94,7 @@ def roma_model_config(
 
 
 def roma_model_inputs(
-    botorch_model_class: type[RoMAModel],
+    botorch_model_class: type[RoMAProxy],
     model_config: ModelConfig,
     dataset: SupervisedDataset,
     search_space_digest: SearchSpaceDigest,
@@ -100,7 +105,7 @@ def roma_model_inputs(
     Registered for ``submodel_input_constructor`` on ``import botorch_roma.ax``.
 
     Args:
-        botorch_model_class: ``RoMAModel`` (or a subclass).
+        botorch_model_class: ``RoMAModel`` or ``RoMAEnsembleModel``.
         model_config: The config; its ``model_options`` are pre-training
             options.
         dataset: The (Ax-transformed) training data, ``n x d`` and ``n x 1``.
@@ -125,7 +130,7 @@ def fit_options(seed: int | None, progress: bool) -> dict[str, Any]:
 
 
 def fit_roma_model(
-    model: RoMAModel | LatentRoMAModel,
+    model: RoMAProxy | LatentRoMAModel,
     mll_class: type[MarginalLogLikelihood] | None = None,
     mll_options: dict[str, Any] | None = None,
 ) -> None:

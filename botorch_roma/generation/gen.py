@@ -51,7 +51,7 @@ from botorch_roma.generation.feasibility import (
     repair_ascent,
 )
 from botorch_roma.models.mlp import mlp_forward, mlp_value_and_input_grad
-from botorch_roma.models.roma import RoMAModel, validate_training_data
+from botorch_roma.models.roma import RoMAModel, RoMAProxy, validate_training_data
 from botorch_roma.options import AscentOptions, RunOptions, split_options
 
 __all__ = [
@@ -113,8 +113,14 @@ class AscentProblem:
         model: The fitted model.
         shape: The shape of the initial conditions (restored at the end).
         Z0: ``n x d`` starting points in the model's input space.
-        theta: The pre-trained weights.
-        f0: ``n`` pre-trained predictions at the starts (standardized).
+        theta: The pre-trained weights (member-stacked for an ensemble).
+        f0: ``n`` pre-trained aggregate values at the starts (standardized).
+        members: Whether the model is an ensemble (weights with a leading
+            member dimension ``m``).
+        pessimism: ``beta`` of the aggregate ``mean - beta * std`` across
+            members.
+        target0: The first consistency targets, ``n`` (``m x n`` for an
+            ensemble): the pre-trained predictions at the starts.
         lo: ``d`` lower bounds in the model's space (or ``None``).
         hi: ``d`` upper bounds in the model's space (or ``None``).
         lb: ``d`` lower bounds in the design space (or ``None``).
@@ -129,6 +135,9 @@ class AscentProblem:
     Z0: Tensor
     theta: list[Tensor]
     f0: Tensor
+    members: bool = False
+    pessimism: float = 0.0
+    target0: Tensor | None = None
     lo: Tensor | None = None
     hi: Tensor | None = None
     lb: Tensor | None = None
@@ -136,6 +145,33 @@ class AscentProblem:
     fixed_cols: Tensor | None = None
     fixed_z: Tensor | None = None
     fixed_x: Tensor | None = None
+
+    def predict(self, params: list[Tensor], Z: Tensor) -> Tensor:
+        r"""Standardized predictions at ``Z``: ``n``, or ``m x n`` for members."""
+        return mlp_forward(params, Z, members=self.members)[..., 0]
+
+    def aggregate(self, f: Tensor, g: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        r"""The climbed value and its input gradient.
+
+        For a single proxy these are ``f`` and ``g``; for an ensemble the
+        aggregate ``mean - beta * std`` over members (population std) of the
+        ``m x n`` predictions ``f``, and its gradient from the members'
+        ``m x n x d`` input gradients ``g`` (``None`` skips the gradient).
+        """
+        if not self.members:
+            return f, g
+        mean = f.mean(0)
+        if self.pessimism == 0.0:
+            return mean, None if g is None else g.mean(0)
+        centered = f - mean
+        std = centered.square().mean(0).sqrt()
+        value = mean - self.pessimism * std
+        if g is None:
+            return value, None
+        d_std = (centered.unsqueeze(-1) * g).mean(0) / std.clamp_min(1e-12).unsqueeze(
+            -1
+        )
+        return value, g.mean(0) - self.pessimism * d_std
 
     def to_outcome(self, f: Tensor) -> Tensor:
         r"""Standardized ``n`` predictions to the original outcome units."""
@@ -192,6 +228,7 @@ def prepare_ascent(
     lower_bounds: float | Tensor | None = None,
     upper_bounds: float | Tensor | None = None,
     fixed_features: dict[int, float] | None = None,
+    pessimism: float = 0.0,
 ) -> AscentProblem:
     r"""Check the inputs and map the ascent into the model's input space.
 
@@ -201,6 +238,8 @@ def prepare_ascent(
         lower_bounds: Lower bounds (a scalar or a ``d`` tensor), or ``None``.
         upper_bounds: Upper bounds (a scalar or a ``d`` tensor), or ``None``.
         fixed_features: ``{column: value}`` pairs held fixed.
+        pessimism: For an ensemble, ``beta`` of the climbed aggregate
+            ``mean - beta * std`` across members.
 
     Returns:
         The prepared :class:`AscentProblem`.
@@ -213,7 +252,15 @@ def prepare_ascent(
     with torch.no_grad():
         Z0 = to_model(X0).clone()
         theta = model.pretrained_weights()
-        problem = AscentProblem(model, initial_conditions.shape, Z0, theta, f0=Z0)
+        problem = AscentProblem(
+            model,
+            initial_conditions.shape,
+            Z0,
+            theta,
+            f0=Z0,
+            members=model.options.num_models > 1,
+            pessimism=pessimism,
+        )
         if lower_bounds is not None or upper_bounds is not None:
             lb, ub = _box(X0, lower_bounds, upper_bounds)
             # Affine maps with positive scale keep the box a box.
@@ -235,7 +282,8 @@ def prepare_ascent(
             problem.fixed_x = row[0, problem.fixed_cols]
             problem.fixed_z = to_model(row)[0, problem.fixed_cols]
         problem.project(Z0)
-        problem.f0 = mlp_forward(theta, Z0)[..., 0]
+        problem.target0 = problem.predict(theta, Z0)
+        problem.f0 = problem.aggregate(problem.target0)[0]
     return problem
 
 
@@ -251,14 +299,16 @@ def ascent_step(
     Args:
         problem: The prepared ascent.
         Z: ``n x d`` current candidates in the model's input space.
-        target: ``n`` consistency targets ``f(x_i; theta_{t-1})``.
+        target: ``n`` consistency targets ``f(x_i; theta_{t-1})`` (``m x n``
+            for an ensemble, one per member).
         options: The ascent options.
         epsilon: The relative adaptation radius.
 
     Returns:
         A three-element tuple: the adapted weights, the ``n`` adapted
-        predictions at ``Z`` (standardized) and the ``n x d`` gradient of the
-        ascent loss with respect to ``Z`` (to be minimized).
+        predictions at ``Z`` (standardized; the aggregate over members for an
+        ensemble) and the ``n x d`` gradient of the ascent loss with respect
+        to ``Z`` (to be minimized).
     """
     adapted = adapt_weights(
         problem.theta,
@@ -269,8 +319,10 @@ def ascent_step(
         steps=options.adapt_steps,
         mode=options.adaptation,
         backend=options.backend,
+        members=problem.members,
+        factored=True,
     )
-    f, g = mlp_value_and_input_grad(adapted, Z)
+    f, g = problem.aggregate(*mlp_value_and_input_grad(adapted, Z, problem.members))
     decay = 1.0
     if options.trust_radius is not None:
         decay = (1.0 - (f - problem.f0) / options.trust_radius).unsqueeze(-1)
@@ -289,7 +341,8 @@ def finish_ascent(problem: AscentProblem, Z: Tensor) -> tuple[Tensor, Tensor]:
 
     Returns:
         The candidates (shaped like the initial conditions) and their ``n``
-        pre-trained predictions in the original outcome units.
+        pre-trained predictions in the original outcome units (the members'
+        mean for an ensemble).
     """
     _, from_model = _input_maps(problem.model)
     with torch.no_grad():
@@ -300,7 +353,8 @@ def finish_ascent(problem: AscentProblem, Z: Tensor) -> tuple[Tensor, Tensor]:
             X = X.clamp(problem.lb, problem.ub)
         if problem.fixed_cols is not None:
             X[:, problem.fixed_cols] = problem.fixed_x
-        values = problem.to_outcome(mlp_forward(problem.theta, Z)[..., 0])
+        f = problem.predict(problem.theta, Z)
+        values = problem.to_outcome(f.mean(0) if problem.members else f)
     if not torch.isfinite(X).all():
         raise RoMAInputError(
             "The ascent produced non-finite candidates; lower the ascent lr or "
@@ -354,12 +408,18 @@ def gen_candidates_roma(
     """
     opts = AscentOptions.from_dict(options)
     problem = prepare_ascent(
-        initial_conditions, model, lower_bounds, upper_bounds, fixed_features
+        initial_conditions,
+        model,
+        lower_bounds,
+        upper_bounds,
+        fixed_features,
+        pessimism=opts.pessimism,
     )
     _, from_model = _input_maps(model)
     epsilon = model.epsilon if opts.epsilon is None else opts.epsilon
     Z = problem.Z0.clone().requires_grad_(True)
-    target = problem.f0.clone()
+    target = problem.target0.clone()
+    best = _BestIterate(problem) if opts.select == "best" else None
     optimizer = torch.optim.Adam([Z], lr=opts.lr)
     start = time.monotonic()
     for t in tqdm(range(opts.steps), desc="RoMA ascent", disable=not progress):
@@ -373,8 +433,36 @@ def gen_candidates_roma(
         optimizer.step()
         with torch.no_grad():
             problem.project(Z)
-            target = mlp_forward(adapted, Z.detach())[..., 0]
-    return finish_ascent(problem, Z)
+            target = problem.predict(adapted, Z.detach())
+            if best is not None:
+                best.update(Z.detach())
+    return finish_ascent(problem, Z if best is None else best.result(Z))
+
+
+class _BestIterate:
+    r"""Each candidate's iterate with the best pre-trained aggregate so far.
+
+    The offline choice of the ascent length (``select="best"``): no oracle,
+    only the pre-trained proxy (for an ensemble, ``mean - beta * std`` across
+    members), evaluated after every update; the starting design itself is
+    not a candidate.
+    """
+
+    def __init__(self, problem: AscentProblem) -> None:
+        self.problem = problem
+        self.value = torch.full_like(problem.f0, -math.inf)
+        self.Z = problem.Z0.clone()
+
+    def update(self, Z: Tensor) -> None:
+        p = self.problem
+        value = p.aggregate(p.predict(p.theta, Z))[0]
+        better = value > self.value
+        self.value = torch.where(better, value, self.value)
+        self.Z[better] = Z[better]
+
+    def result(self, Z: Tensor) -> Tensor:
+        r"""The best iterates (``Z`` itself where no update has run yet)."""
+        return torch.where(torch.isfinite(self.value).unsqueeze(-1), self.Z, Z)
 
 
 def select_starting_designs(
@@ -531,9 +619,10 @@ def _starting_data(
     model: RoMAModel, train_X: Tensor | None, train_Y: Tensor | None
 ) -> tuple[Tensor, Tensor]:
     r"""The designs to start from: the model's data, or checked given data."""
-    if not isinstance(model, RoMAModel):
+    if not isinstance(model, RoMAProxy):
         raise RoMAInputError(
-            f"optimize_roma needs a RoMAModel, got {type(model).__name__}."
+            "optimize_roma needs a RoMAModel or RoMAEnsembleModel, got "
+            f"{type(model).__name__}."
         )
     if (train_X is None) != (train_Y is None):
         raise RoMAInputError("Pass both train_X and train_Y, or neither.")

@@ -65,6 +65,7 @@ from torch import Tensor
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import gen_candidates_roma
 from botorch_roma.latent.vae import CategoricalVAE, as_sequences
+from botorch_roma.models.ensemble import build_proxy
 from botorch_roma.models.roma import RoMAModel, negate_roma_model
 from botorch_roma.options import (
     LATENT_DEFAULTS,
@@ -252,7 +253,7 @@ class LatentRoMA:
         seqs, Y, num_categories = self._check_data(train_seqs, train_Y, num_categories)
         self.vae = self._fitted_vae(seqs, num_categories, Y, seed, progress)
         Z, Y_fit = self._latent_training_data(seqs, Y, seed)
-        self.model = RoMAModel(Z, Y_fit, **self.pretraining.to_dict()).fit(
+        self.model = build_proxy(Z, Y_fit, **self.pretraining.to_dict()).fit(
             seed=seed, progress=progress
         )
         self.train_seqs, self.train_Y = seqs, Y

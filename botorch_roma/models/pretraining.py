@@ -28,15 +28,17 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
+from torch.nn.functional import softplus
 from tqdm.auto import tqdm
 
-from botorch_roma.exceptions import RoMATrainingError
+from botorch_roma.exceptions import RoMAInputError, RoMATrainingError
 from botorch_roma.models.mlp import mlp_forward
 from botorch_roma.options import PretrainingOptions
 
 __all__ = [
     "gaussian_nll",
     "robust_pretrain",
+    "robust_pretrain_ensemble",
     "worst_case_perturbation",
 ]
 
@@ -127,6 +129,458 @@ def _diverged(epsilon: float, lr: float, where: str) -> RoMATrainingError:
     )
 
 
+# ---------------------------------------------------------------------------
+# Fast path ("analytic" backend): closed-form forward and backward passes of
+# the softplus MLP on one flat parameter buffer with a leading member row.
+# ---------------------------------------------------------------------------
+
+_CHUNK = 64  # every tensor starts at a multiple of this in the flat buffer
+_ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam's defaults, as in the reference
+_ADAM_EPS = 1e-8
+
+
+class _FlatLayout:
+    r"""Where each weight tensor lives in a flat ``m x numel`` buffer.
+
+    The order is ``[extra, W_0, ..., W_{L-1}, b_0, ..., b_{L-1}]`` (``extra``:
+    the log-std bounds, if any), each padded with zeros to a multiple of
+    ``_CHUNK`` entries, so per-tensor sums of squares are a chunked sum plus a
+    tiny ``n_chunks x n_tensors`` matmul, and per-tensor scales broadcast over
+    chunks. The output kernel is stored transposed (``out x in``): products
+    with a 2-column result are several times slower than with a 2-row one.
+    Row ``i`` of the buffer holds ensemble member ``i``.
+    """
+
+    def __init__(self, sizes: Sequence[int], n_extra: int, **tkwargs) -> None:
+        self.sizes, self.num_layers = list(sizes), len(sizes) - 1
+        shapes = [(a, b) for a, b in zip(sizes, sizes[1:])]
+        shapes[-1] = shapes[-1][::-1]
+        entries = [("extra", (n_extra,))] if n_extra > 0 else []
+        entries += [(f"W{i}", shape) for i, shape in enumerate(shapes)]
+        entries += [(f"b{i}", (b,)) for i, b in enumerate(sizes[1:])]
+        self.index, self.offsets, chunk_seg, offset = {}, {}, [], 0
+        for seg, (name, shape) in enumerate(entries):
+            self.index[name], self.offsets[name] = seg, (offset, shape)
+            n_chunks = max(math.ceil(math.prod(shape) / _CHUNK), 1)
+            chunk_seg += [seg] * n_chunks
+            offset += n_chunks * _CHUNK
+        self.numel, self.num_segs = offset, len(entries)
+        self.chunk_seg = torch.tensor(chunk_seg, device=tkwargs.get("device"))
+        self.onehot = torch.nn.functional.one_hot(self.chunk_seg, self.num_segs)
+        self.onehot = self.onehot.to(**tkwargs)
+
+    def view(self, buf: Tensor, name: str) -> Tensor:
+        r"""The ``m x *shape`` view of tensor ``name`` in ``buf``."""
+        offset, shape = self.offsets[name]
+        return buf[:, offset : offset + math.prod(shape)].view(-1, *shape)
+
+    def weights(self, buf: Tensor) -> list[Tensor]:
+        r"""Views ``[W_0, b_0, ..., W_{L-1}^T, b_{L-1}]`` into ``buf``."""
+        names = [f"{k}{i}" for i in range(self.num_layers) for k in ("W", "b")]
+        return [self.view(buf, name) for name in names]
+
+    def natural(self, views: list[Tensor]) -> list[Tensor]:
+        r"""The views with the output kernel as ``m x in x out``."""
+        return [*views[:-2], views[-2].transpose(-1, -2), views[-1]]
+
+    def start(self, name: str) -> int:
+        r"""The chunk at which tensor ``name`` starts."""
+        return self.offsets[name][0] // _CHUNK
+
+
+class _Chunks:
+    r"""Chunk-wise per-tensor sums of squares and scalings of a buffer region."""
+
+    def __init__(self, lay: _FlatLayout, buf: Tensor, first: int = 0) -> None:
+        self.chunks = buf[:, first * _CHUNK :].view(buf.shape[0], -1, _CHUNK)
+        self.onehot, self.seg = lay.onehot[first:], lay.chunk_seg[first:]
+
+    def sumsq(self) -> Tensor:
+        r"""The ``m x S`` per-tensor sums of squares (0 outside the region)."""
+        return self.chunks.square().sum(-1) @ self.onehot
+
+    def expand(self, scale: Tensor) -> Tensor:
+        r"""An ``m x S`` per-tensor scale, broadcastable over the chunks."""
+        return scale[:, self.seg].unsqueeze(-1)
+
+
+class _TrainState:
+    r"""Flat weights, perturbed copy, gradient and Adam state of m members."""
+
+    def __init__(
+        self, lay: _FlatLayout, theta: Tensor, options: PretrainingOptions, nll: bool
+    ) -> None:
+        self.lay, self.theta, self.options, self.nll = lay, theta, options, nll
+        self.pert, self.grad = torch.empty_like(theta), torch.zeros_like(theta)
+        self.exp_avg, self.exp_avg_sq = torch.zeros_like(theta), torch.zeros_like(theta)
+        self.step = 0
+        self.eps, self.K = options.epsilon, options.inner_steps
+        self.perturb = self.eps > 0 and self.K > 0
+        self.w, self.g = lay.weights(self.pert), lay.weights(self.grad)
+        self.W0_theta = lay.view(theta, "W0")
+        L = lay.num_layers
+        self.bu = [self.w[2 * i + 1].unsqueeze(1) for i in range(L - 1)]
+        self.bu.append(self.w[-1].unsqueeze(-1))
+        self.wT = [W.transpose(1, 2) for W in self.w[0:-2:2]]
+        self.gextra = lay.view(self.grad, "extra") if nll else None
+        self.all, self.theta_all = _Chunks(lay, self.grad), _Chunks(lay, theta)
+        self.g_region = {k: _Chunks(lay, self.grad, lay.start(k)) for k in ("W0", "W1")}
+        self.p_region = {k: _Chunks(lay, self.pert, lay.start(k)) for k in ("W0", "W1")}
+
+
+class _Head:
+    r"""The loss head for ``m x out x B`` outputs, with per-minibatch constants."""
+
+    def __init__(self, st: _TrainState, y: Tensor) -> None:
+        self.y, self.nll = y, st.nll
+        self.one = torch.ones((), dtype=y.dtype, device=y.device)
+        if self.nll:
+            bounds = st.lay.view(st.theta, "extra")
+            self.lo, self.hi = bounds[:, :1], bounds[:, 1:]
+            self.H, self.c = torch.exp(self.hi - self.lo), torch.exp(-self.lo)
+
+    def inner_grad(self, out: Tensor, gout: Tensor) -> None:
+        r"""Write a positive multiple (per member) of ``dloss/dout`` to gout.
+
+        Every inner step is normalized per tensor, so the ``1 / B`` of the mean
+        is left out. With ``s = sigmoid(raw - hi)`` and ``H = exp(hi - lo)``,
+        ``exp(-logstd) = exp(-lo) / (1 + H s)``: one transcendental per row.
+        """
+        if not self.nll:
+            torch.sub(out[:, 0], self.y, out=gout[:, 0])
+            return
+        s = torch.sigmoid_(out[:, 1] - self.hi)  # 1 - sigmoid(hi - raw)
+        sm = torch.addcmul(self.one, s, self.H).reciprocal_()  # 1 - sigmoid(e)
+        inv = sm * self.c  # exp(-logstd)
+        r = (out[:, 0] - self.y).mul_(inv)  # -z
+        torch.mul(r, inv, out=gout[:, 0])
+        w = torch.addcmul(self.one, r, r, value=-1.0)  # 1 - z^2
+        w.mul_(torch.addcmul(s, s, s, value=-1.0)).mul_(sm)  # * se * sa / H
+        torch.mul(w, self.H, out=gout[:, 1])
+
+    def outer_grad(self, out: Tensor, gout: Tensor, gextra: Tensor | None) -> Tensor:
+        r"""Write ``dloss/dout`` to gout (and the bounds' gradient to gextra).
+
+        Returns:
+            The ``m`` minibatch losses.
+        """
+        mean, B = out[:, 0], out.shape[-1]
+        if not self.nll:
+            r = mean - self.y
+            torch.mul(r, 2.0 / B, out=gout[:, 0])
+            return r.square().mean(-1)
+        t1 = self.hi - out[:, 1]
+        sa = torch.sigmoid(t1)
+        sm = torch.sigmoid(softplus(t1).sub_(self.hi - self.lo))  # 1 - sigmoid(e)
+        se = torch.rsub(sm, 1.0)
+        logstd = self.lo - torch.log(sm)  # lo + softplus(e)
+        inv = torch.exp(-logstd)
+        r = (mean - self.y).mul_(inv)  # -z
+        torch.mul(r, inv.div_(B), out=gout[:, 0])
+        dlog = torch.addcmul(self.one, r, r, value=-1.0).div_(B)
+        torch.mul(dlog * se, sa, out=gout[:, 1])
+        torch.sum(dlog * sm, -1, out=gextra[:, 0])
+        torch.sum(dlog * se * torch.rsub(sa, 1.0), -1, out=gextra[:, 1])
+        return (0.5 * r.square() + logstd).mean(-1)
+
+
+def _forward_backward(
+    st: _TrainState, a1: Tensor, head: _Head, gout: Tensor, outer: bool = False
+) -> tuple[Tensor, Tensor | None]:
+    r"""One closed-form pass above the first layer's pre-activation ``a1``.
+
+    Args:
+        st: The training state; the gradients of every layer above the first
+            are written to ``st.grad``, the perturbed weights ``st.pert`` used.
+        a1: ``m x B x H_1`` first-layer pre-activations.
+        head: The loss head.
+        gout: ``m x out x B`` buffer for the output gradient.
+        outer: Whether this is the outer pass (exact gradient and loss) or an
+            inner one (a positive multiple of the gradient).
+
+    Returns:
+        ``dloss/da1`` (``m x B x H_1``) and, for the outer pass, the ``m``
+        losses.
+    """
+    L, ss, hs, a = st.lay.num_layers, [], [], a1
+    for layer in range(1, L):
+        ss.append(torch.sigmoid(a))
+        hs.append(softplus(a))
+        if layer < L - 1:
+            a = torch.baddbmm(st.bu[layer], hs[-1], st.w[2 * layer])
+    out = torch.baddbmm(st.bu[-1], st.w[-2], hs[-1].transpose(1, 2))
+    loss = None
+    if outer:
+        loss = head.outer_grad(out, gout, st.gextra)
+    else:
+        head.inner_grad(out, gout)
+    torch.bmm(gout, hs[-1], out=st.g[-2])
+    torch.sum(gout, -1, out=st.g[-1])
+    da = torch.bmm(gout.transpose(1, 2), st.w[-2]).mul_(ss[-1])
+    for layer in range(L - 2, 0, -1):
+        torch.bmm(hs[layer - 1].transpose(1, 2), da, out=st.g[2 * layer])
+        torch.sum(da, 1, out=st.g[2 * layer + 1])
+        da = torch.bmm(da, st.wT[layer]).mul_(ss[layer - 1])
+    return da, loss
+
+
+def _ascend_dense(st: _TrainState, X: Tensor, head: _Head, gout: Tensor, etas):
+    r"""The K normalized ascent steps, first layer perturbed explicitly."""
+    g, p = st.g_region["W0"], st.p_region["W0"]
+    for _ in range(st.K):
+        a1 = torch.baddbmm(st.bu[0], X, st.w[0])
+        da1, _ = _forward_backward(st, a1, head, gout)
+        torch.bmm(X.transpose(1, 2), da1, out=st.g[0])
+        torch.sum(da1, 1, out=st.g[1])
+        scale = etas / g.sumsq().sqrt_().clamp_min_(1e-12)
+        p.chunks.addcmul_(g.chunks, g.expand(scale))
+
+
+def _ascend_gram(st: _TrainState, X: Tensor, head: _Head, gout: Tensor, etas):
+    r"""The K normalized ascent steps, first layer through the Gram matrix.
+
+    Every step's first-kernel gradient is ``X^T da_1``, so the perturbation is
+    ``X^T C`` and ``X (W_0 + X^T C) = X W_0 + G C`` with ``G = X X^T``; its
+    norm is ``<da_1, G da_1>``. Nothing ``d``-dimensional is touched per step.
+
+    Returns:
+        The ``m x B x H_1`` products ``X (W_0 + delta_0)``.
+    """
+    g, p, j = st.g_region["W1"], st.p_region["W1"], st.lay.index["W0"]
+    G = torch.bmm(X, X.transpose(1, 2))
+    XW = torch.bmm(X, st.W0_theta)
+    for _ in range(st.K):
+        da1, _ = _forward_backward(st, XW + st.bu[0], head, gout)
+        Gda = torch.bmm(G, da1)
+        torch.sum(da1, 1, out=st.g[1])
+        sumsq = g.sumsq()
+        sumsq[:, j] = (da1 * Gda).sum((1, 2))
+        scale = etas / sumsq.sqrt_().clamp_min_(1e-12)
+        p.chunks.addcmul_(g.chunks, g.expand(scale))
+        XW.addcmul_(Gda, scale[:, j, None, None])
+    return XW
+
+
+def _clip_and_adam(st: _TrainState) -> None:
+    r"""Per-tensor gradient clipping and one Adam step, as torch does them."""
+    g, opts = st.grad, st.options
+    if opts.grad_clip is not None:
+        norms = st.all.sumsq().sqrt_()
+        st.all.chunks.mul_(
+            st.all.expand((opts.grad_clip / (norms + 1e-6)).clamp_(max=1.0))
+        )
+    st.step += 1
+    beta1, beta2 = _ADAM_BETAS
+    st.exp_avg.lerp_(g, 1 - beta1)
+    st.exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    bias_correction1 = 1 - beta1**st.step
+    bias_correction2 = 1 - beta2**st.step
+    denom = (st.exp_avg_sq.sqrt() / bias_correction2**0.5).add_(_ADAM_EPS)
+    st.theta.addcdiv_(st.exp_avg, denom, value=-(opts.lr / bias_correction1))
+
+
+def _minibatch_update(st: _TrainState, X: Tensor, y: Tensor) -> Tensor:
+    r"""Perturb, take the gradient at ``theta + delta``, clip and step.
+
+    Args:
+        st: The training state (updated in place).
+        X: ``m x B x d`` noisy inputs.
+        y: ``m x B`` targets.
+
+    Returns:
+        The ``m`` losses at ``theta + delta``.
+    """
+    m, B, d = X.shape
+    head = _Head(st, y)
+    gout = X.new_zeros(m, st.lay.sizes[-1], B)
+    st.pert.copy_(st.theta)
+    XW = None
+    if st.perturb:
+        etas = st.theta_all.sumsq().sqrt_().mul_(st.eps / st.K)
+        if 2 * d > B:
+            XW = _ascend_gram(st, X, head, gout, etas)
+        else:
+            _ascend_dense(st, X, head, gout, etas)
+    a1 = XW + st.bu[0] if XW is not None else torch.baddbmm(st.bu[0], X, st.w[0])
+    da1, loss = _forward_backward(st, a1, head, gout, outer=True)
+    torch.bmm(X.transpose(1, 2), da1, out=st.g[0])
+    torch.sum(da1, 1, out=st.g[1])
+    _clip_and_adam(st)
+    return loss
+
+
+def _gaussian_nll_rows(output: Tensor, y: Tensor, bounds: Tensor) -> Tensor:
+    r"""Per-member Gaussian NLL: ``m x n x 2`` outputs, ``m x 2`` bounds."""
+    logstd = _soft_clamp_logstd(output[..., 1], bounds.T.unsqueeze(-1))
+    z = (y - output[..., 0]) * torch.exp(-logstd)
+    return (0.5 * z.square() + logstd).mean(-1)
+
+
+def _flat_forward(lay: _FlatLayout, theta: Tensor, X: Tensor) -> Tensor:
+    r"""``m x n x out`` outputs of the m members at the shared ``n x d`` X."""
+    w, h = lay.natural(lay.weights(theta)), X
+    for layer in range(lay.num_layers):
+        a = torch.matmul(h, w[2 * layer]) + w[2 * layer + 1].unsqueeze(1)
+        h = softplus(a) if layer < lay.num_layers - 1 else a
+    return h
+
+
+def _epoch_records(st: _TrainState, epoch: int, losses: Tensor, val_X, val_y):
+    r"""One history record per member (host sync once per epoch)."""
+    records = [{"epoch": epoch, "train_loss": v} for v in losses.tolist()]
+    if any(not math.isfinite(r["train_loss"]) for r in records):
+        raise _diverged(
+            st.eps, st.options.lr, f"non-finite training loss at epoch {epoch}"
+        )
+    if val_X is not None and val_X.shape[0] > 0:
+        out = _flat_forward(st.lay, st.theta, val_X.to(st.theta))
+        val_y = val_y.to(st.theta)
+        mse = (out[..., 0] - val_y).square().mean(-1)
+        nll = None
+        if st.nll:
+            nll = _gaussian_nll_rows(out, val_y, st.lay.view(st.theta, "extra"))
+        for i, (r, v) in enumerate(zip(records, mse.tolist())):
+            r["val_mse"] = v
+            r["val_loss"] = v if nll is None else nll[i].item()
+    return records
+
+
+def _draw_noise(generators, B: int, d: int, like: Tensor) -> Tensor:
+    r"""``m x B x d`` standard normal draws, member ``i`` from generator ``i``."""
+    noise = like.new_empty(len(generators), B, d)
+    for i, gen in enumerate(generators):
+        torch.randn(B, d, generator=gen, out=noise[i])
+    return noise
+
+
+def _train_members(
+    st: _TrainState, train_X, train_y, generators, val_X, val_y, progress, on_epoch
+) -> list[list[dict]]:
+    r"""The epoch loop of the fast path (the same random draws as the reference)."""
+    opts, (n, d) = st.options, train_X.shape
+    histories = [[] for _ in generators]
+    epochs = tqdm(
+        range(opts.num_epochs(n)), desc="RoMA pre-training", disable=not progress
+    )
+    for epoch in epochs:
+        perm = torch.stack(
+            [torch.randperm(n, generator=g, device=train_X.device) for g in generators]
+        )
+        total = st.theta.new_zeros(len(generators))
+        for start in range(0, n, opts.batch_size):
+            idx = perm[:, start : start + opts.batch_size]
+            noise = _draw_noise(generators, idx.shape[1], d, train_X)
+            X = torch.add(train_X[idx], noise.mul_(opts.sigma)).to(st.theta)
+            loss = _minibatch_update(st, X, train_y[idx].to(st.theta))
+            total += loss * idx.shape[1]
+        records = _epoch_records(st, epoch, total / n, val_X, val_y)
+        for history, record in zip(histories, records):
+            history.append(record)
+        if progress:
+            epochs.set_postfix(loss=f"{records[0]['train_loss']:.4f}")
+        on_epoch(records)
+    if not torch.isfinite(st.theta).all():
+        raise _diverged(st.eps, opts.lr, "non-finite weights after training")
+    return histories
+
+
+def _layer_sizes(params: Sequence[Tensor]) -> list[int]:
+    return [params[0].shape[-2]] + [W.shape[-1] for W in params[0::2]]
+
+
+def _pack(lay: _FlatLayout, params, logstd_bounds, m: int, **tkwargs) -> Tensor:
+    theta = torch.zeros(m, lay.numel, **tkwargs)
+    for view, p in zip(lay.natural(lay.weights(theta)), params):
+        view.copy_(p.detach())
+    if logstd_bounds is not None:
+        lay.view(theta, "extra").copy_(logstd_bounds.detach())
+    return theta
+
+
+def _unpack_(lay: _FlatLayout, theta: Tensor, params, logstd_bounds) -> None:
+    with torch.no_grad():
+        for view, p in zip(lay.natural(lay.weights(theta)), params):
+            p.copy_(view.reshape(p.shape))
+        if logstd_bounds is not None:
+            logstd_bounds.copy_(lay.view(theta, "extra").reshape(logstd_bounds.shape))
+
+
+def robust_pretrain_ensemble(
+    params: Sequence[Tensor],
+    train_X: Tensor,
+    train_y: Tensor,
+    options: PretrainingOptions,
+    logstd_bounds: Tensor | None = None,
+    val_X: Tensor | None = None,
+    val_y: Tensor | None = None,
+    generators: Sequence[torch.Generator | None] | None = None,
+    progress: bool = False,
+    callback: Callable[[list[dict]], None] | None = None,
+    compute_dtype: torch.dtype | None = None,
+) -> list[list[dict]]:
+    r"""Robustly pre-train ``m`` MLPs at once, as a leading batch dimension.
+
+    Every member runs exactly the algorithm of :func:`robust_pretrain` with
+    its own initialization, minibatch order, input noise (both drawn from its
+    own generator), ball radii ``epsilon * ||theta_l^(i)||``, gradient
+    clipping and Adam state; members share only the data. Member ``i`` gives
+    the result of :func:`robust_pretrain` on its weights with generator
+    ``generators[i]`` (up to round-off), in one vectorized pass.
+
+    Args:
+        params: Stacked weights ``[W_1, b_1, ..., W_L, b_L]`` with ``W_l`` of
+            shape ``m x in x out`` and ``b_l`` of shape ``m x out`` (updated in
+            place).
+        train_X: ``n x d`` standardized training inputs (shared).
+        train_y: ``n`` standardized training targets.
+        options: The pre-training options.
+        logstd_bounds: For the NLL loss, the ``m x 2`` soft log-std bounds
+            (trained, never perturbed); ``None`` for the squared error.
+        val_X: Optional ``n_val x d`` validation inputs.
+        val_y: Optional ``n_val`` validation targets.
+        generators: ``m`` random generators (or ``None`` entries for the
+            global generator); default ``m`` times ``None``.
+        progress: Show a tqdm progress bar over epochs.
+        callback: Called after every epoch with the ``m`` members' records.
+        compute_dtype: Dtype of the training arithmetic (e.g. ``torch.float``
+            for ``float64`` weights); the weights are written back in their own
+            dtype. Default: the weights' dtype.
+
+    Returns:
+        ``m`` training histories, each as returned by :func:`robust_pretrain`.
+
+    Example:
+        >>> members = [init_mlp_params(5, (64, 64), 1) for _ in range(3)]
+        >>> params = [torch.stack(ps) for ps in zip(*members)]
+        >>> histories = robust_pretrain_ensemble(params, X, y, options)
+    """
+    params = list(params)
+    m = params[0].shape[0]
+    generators = [None] * m if generators is None else list(generators)
+    if len(generators) != m or any(p.shape[0] != m for p in params):
+        raise RoMAInputError(
+            f"Expected {m} generators and weights with a leading dimension of "
+            f"{m}, got {len(generators)} and {[tuple(p.shape) for p in params]}."
+        )
+    tkwargs = {"dtype": compute_dtype or params[0].dtype, "device": train_X.device}
+    n_extra = 0 if logstd_bounds is None else logstd_bounds.shape[-1]
+    lay = _FlatLayout(_layer_sizes(params), n_extra, **tkwargs)
+    theta = _pack(lay, params, logstd_bounds, m, **tkwargs)
+    st = _TrainState(lay, theta, options, logstd_bounds is not None)
+
+    def on_epoch(records: list[dict]) -> None:
+        if callback is not None:
+            _unpack_(lay, theta, params, logstd_bounds)
+            callback(records)
+
+    with torch.no_grad():
+        histories = _train_members(
+            st, train_X, train_y, generators, val_X, val_y, progress, on_epoch
+        )
+    _unpack_(lay, theta, params, logstd_bounds)
+    return histories
+
+
 def robust_pretrain(
     params: Sequence[Tensor],
     train_X: Tensor,
@@ -138,8 +592,17 @@ def robust_pretrain(
     generator: torch.Generator | None = None,
     progress: bool = False,
     callback: Callable[[dict], None] | None = None,
+    backend: str = "analytic",
+    compute_dtype: torch.dtype | None = None,
 ) -> list[dict]:
     r"""Train MLP weights in place with RoMA's robust objective (Eq. 1).
+
+    Both backends run the same algorithm with the same random draws. The
+    ``"analytic"`` backend (default) computes the forward and backward passes
+    in closed form on one flat parameter buffer, with no host syncs inside an
+    epoch, and takes the first layer's inner steps through the minibatch's
+    Gram matrix when ``d > batch_size / 2``; the ``"autograd"`` backend is the
+    plain ``torch.autograd`` reference. They agree to round-off.
 
     Args:
         params: Leaf tensors ``[W_1, b_1, ..., W_L, b_L]`` (updated in place).
@@ -153,10 +616,68 @@ def robust_pretrain(
         generator: Optional random generator for shuffling and noise.
         progress: Show a tqdm progress bar over epochs.
         callback: Called after every epoch with that epoch's history record.
+        backend: ``"analytic"`` (fast, default) or ``"autograd"`` (reference).
+        compute_dtype: Dtype of the training arithmetic of the analytic
+            backend (e.g. ``torch.float`` for ``float64`` weights); the random
+            draws and the returned weights keep their dtypes. Default: the
+            weights' dtype.
 
     Returns:
         The training history: one dict per epoch with ``epoch``,
         ``train_loss`` and, with validation data, ``val_loss`` and ``val_mse``.
+    """
+    if backend not in ("analytic", "autograd"):
+        raise RoMAInputError(
+            f"Unknown pre-training backend {backend!r}; use 'analytic' or 'autograd'."
+        )
+    if backend == "autograd":
+        if compute_dtype not in (None, params[0].dtype):
+            raise RoMAInputError("compute_dtype needs the 'analytic' backend.")
+        return _robust_pretrain_autograd(
+            params,
+            train_X,
+            train_y,
+            options,
+            logstd_bounds,
+            val_X,
+            val_y,
+            generator,
+            progress,
+            callback,
+        )
+    bounds = None if logstd_bounds is None else logstd_bounds.detach().unsqueeze(0)
+    histories = robust_pretrain_ensemble(
+        [p.detach().unsqueeze(0) for p in params],
+        train_X,
+        train_y,
+        options,
+        logstd_bounds=bounds,
+        val_X=val_X,
+        val_y=val_y,
+        generators=[generator],
+        progress=progress,
+        callback=None if callback is None else (lambda records: callback(records[0])),
+        compute_dtype=compute_dtype,
+    )
+    return histories[0]
+
+
+def _robust_pretrain_autograd(
+    params: Sequence[Tensor],
+    train_X: Tensor,
+    train_y: Tensor,
+    options: PretrainingOptions,
+    logstd_bounds: Tensor | None = None,
+    val_X: Tensor | None = None,
+    val_y: Tensor | None = None,
+    generator: torch.Generator | None = None,
+    progress: bool = False,
+    callback: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    r"""The reference implementation of :func:`robust_pretrain` (autograd).
+
+    It takes the same arguments and returns the same history; the weights are
+    ``torch.nn.Parameter``-style leaves stepped by ``torch.optim.Adam``.
     """
     params = list(params)
     trainable = params + ([logstd_bounds] if logstd_bounds is not None else [])

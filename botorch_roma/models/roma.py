@@ -36,6 +36,7 @@ from botorch.acquisition.objective import (
 )
 from botorch.exceptions.errors import UnsupportedError
 from botorch.models.deterministic import DeterministicModel
+from botorch.models.model import Model
 from botorch.models.transforms.input import InputStandardize, InputTransform
 from botorch.models.transforms.outcome import OutcomeTransform, Standardize
 from botorch.posteriors.ensemble import EnsemblePosterior
@@ -54,6 +55,7 @@ from botorch_roma.options import PretrainingOptions, RunOptions
 
 __all__ = [
     "RoMAModel",
+    "RoMAProxy",
     "check_seed",
     "negate_roma_model",
     "select_epsilon",
@@ -159,49 +161,27 @@ def validate_training_data(train_X: Tensor, train_Y: Tensor) -> tuple[Tensor, Te
     return train_X.detach().clone(), train_Y.detach().clone().to(train_X)
 
 
-class RoMAModel(DeterministicModel):
-    r"""The RoMA proxy: a robustly pre-trained MLP as a BoTorch model.
+class RoMAProxy(Model):
+    r"""What every RoMA proxy model shares: data, transforms, fitting, posterior.
 
-    The proxy is the MLP of [Yu2021roma]_ (two hidden layers of 64 softplus
-    units by default). Call :meth:`fit` for the robust pre-training, then use
-    it as a BoTorch model or pass it to
-    :func:`~botorch_roma.generation.gen.optimize_roma`.
-
-    Example:
-        >>> train_X = torch.rand(200, 5, dtype=torch.double)
-        >>> train_Y = -(train_X - 0.5).square().sum(-1, keepdim=True)
-        >>> model = RoMAModel(train_X, train_Y, epochs=20).fit(seed=0)
-        >>> model.posterior(train_X[:3]).mean.shape
-        torch.Size([3, 1])
+    Subclasses (:class:`RoMAModel`, one proxy, and
+    :class:`~botorch_roma.models.ensemble.RoMAEnsembleModel`, several) hold
+    the MLP weights and implement ``_init_weights`` (build them),
+    ``_reset_weights`` (re-initialize them from a seed) and ``_train`` (the
+    robust pre-training of Eq. 1 [Yu2021roma]_ on the standardized data).
     """
 
     _num_outputs = 1
 
-    def __init__(
+    def _setup(
         self,
         train_X: Tensor,
         train_Y: Tensor,
-        input_transform: InputTransform | None = None,
-        outcome_transform: OutcomeTransform | None = None,
-        **options: Any,
+        input_transform: InputTransform | None,
+        outcome_transform: OutcomeTransform | None,
+        options: dict[str, Any],
     ) -> None:
-        r"""
-        Args:
-            train_X: An ``n x d`` tensor of evaluated designs.
-            train_Y: An ``n x 1`` tensor of their scores (higher is better).
-            input_transform: An input transform; defaults to BoTorch's
-                ``InputStandardize`` (z-score per dimension, fitted on
-                ``train_X``). Pass an already configured transform to override.
-            outcome_transform: An outcome transform; defaults to
-                ``Standardize(m=1)``, fitted on ``train_Y``.
-            **options: Pre-training options, see
-                :class:`~botorch_roma.options.PretrainingOptions` for the
-                names, defaults and ranges. ``epsilon="auto"`` chooses
-                ``epsilon`` in :meth:`fit` by the paper's offline rule (see
-                :mod:`botorch_roma.models.epsilon`) and keeps the evidence as
-                :attr:`epsilon_selection`.
-        """
-        super().__init__()
+        r"""Check the data and options, fit the transforms, build the weights."""
         self.options = PretrainingOptions.from_dict(options)
         train_X, train_Y = validate_training_data(train_X, train_Y)
         tkwargs = {"dtype": train_X.dtype, "device": train_X.device}
@@ -230,17 +210,7 @@ class RoMAModel(DeterministicModel):
             "_train_y_std", Y_std.detach().squeeze(-1), persistent=False
         )
         out_features = 2 if self.options.loss == "nll" else 1
-        self.params = torch.nn.ParameterList(
-            torch.nn.Parameter(p)
-            for p in init_mlp_params(
-                d, self.options.hidden_sizes, out_features, **tkwargs
-            )
-        )
-        self.logstd_bounds = (
-            torch.nn.Parameter(torch.tensor(_LOGSTD_INIT, **tkwargs))
-            if self.options.loss == "nll"
-            else None
-        )
+        self._init_weights(d, out_features, **tkwargs)
         self.training_history: list[dict] = []
         #: The offline rule's choice and evidence when ``epsilon="auto"``.
         self.epsilon_selection: EpsilonSelection | None = None
@@ -251,6 +221,11 @@ class RoMAModel(DeterministicModel):
     def batch_shape(self) -> torch.Size:
         r"""The model's batch shape (always empty)."""
         return torch.Size([])
+
+    def _set_transformed_inputs(self) -> None:
+        r"""No-op: the proxy keeps its standardized data itself (as BoTorch's
+        ``DeterministicModel`` does), so there are no ``train_inputs``."""
+        return None
 
     @property
     def epsilon(self) -> float | None:
@@ -274,7 +249,7 @@ class RoMAModel(DeterministicModel):
         seed: int | None = None,
         progress: bool = False,
         callback: Callable[[dict], None] | None = None,
-    ) -> RoMAModel:
+    ) -> RoMAProxy:
         r"""Run the robust pre-training (paper Eq. 1) and return the model.
 
         The weights are re-initialized first, so fitting twice with the same
@@ -341,22 +316,21 @@ class RoMAModel(DeterministicModel):
             val_tolerance=val_tolerance,
         )
 
-    def _reset_weights(self, generator: torch.Generator | None) -> None:
-        r"""Re-initialize the MLP weights (and the log-std bounds)."""
-        Z = self._train_Z
-        with torch.no_grad():
-            fresh = init_mlp_params(
-                Z.shape[-1],
-                self.options.hidden_sizes,
-                self.params[-1].shape[-1],
-                generator=generator,
-                dtype=Z.dtype,
-                device=Z.device,
+    def _split(
+        self, options: PretrainingOptions, generator: torch.Generator | None
+    ) -> tuple[Tensor, Tensor]:
+        r"""Validation and training row indices (a random split)."""
+        n = self._train_Z.shape[0]
+        val_size = options.val_size
+        if val_size is None:
+            val_size = min(200, n // 10) if n >= 50 else 0
+        if val_size >= n - 1:
+            raise RoMAInputError(
+                f"val_size={val_size} leaves fewer than 2 training rows out of {n}; "
+                "lower val_size."
             )
-            for p, new in zip(self.params, fresh):
-                p.copy_(new)
-            if self.logstd_bounds is not None:
-                self.logstd_bounds.copy_(torch.tensor(_LOGSTD_INIT).to(Z))
+        perm = torch.randperm(n, generator=generator, device=self._train_Z.device)
+        return perm[:val_size], perm[val_size:]
 
     def _pretrain(
         self,
@@ -366,49 +340,11 @@ class RoMAModel(DeterministicModel):
         callback: Callable[[dict], None] | None = None,
     ) -> list[dict]:
         r"""Re-initialize and robustly pre-train the weights; return the history."""
-        Z, y = self._train_Z, self._train_y_std
-        generator = None
-        if seed is not None:
-            generator = torch.Generator(device=Z.device).manual_seed(int(seed))
-        self._reset_weights(generator)
-        n = Z.shape[0]
-        val_size = options.val_size
-        if val_size is None:
-            val_size = min(200, n // 10) if n >= 50 else 0
-        if val_size >= n - 1:
-            raise RoMAInputError(
-                f"val_size={val_size} leaves fewer than 2 training rows out of {n}; "
-                "lower val_size."
-            )
-        perm = torch.randperm(n, generator=generator, device=Z.device)
-        val_idx, train_idx = perm[:val_size], perm[val_size:]
         self.train()
         try:
-            return robust_pretrain(
-                list(self.params),
-                Z[train_idx],
-                y[train_idx],
-                options,
-                logstd_bounds=self.logstd_bounds,
-                val_X=Z[val_idx],
-                val_y=y[val_idx],
-                generator=generator,
-                progress=progress,
-                callback=callback,
-            )
+            return self._train(options, seed, progress, callback)
         finally:
             self.eval()
-
-    def forward(self, X: Tensor) -> Tensor:
-        r"""The proxy's prediction in standardized outcome units.
-
-        Args:
-            X: A ``batch_shape x n x d`` tensor of (transformed) inputs.
-
-        Returns:
-            A ``batch_shape x n x 1`` tensor.
-        """
-        return mlp_forward(list(self.params), X)[..., :1]
 
     def posterior(
         self,
@@ -417,7 +353,7 @@ class RoMAModel(DeterministicModel):
         posterior_transform: PosteriorTransform | None = None,
         **kwargs: Any,
     ) -> EnsemblePosterior:
-        r"""The (deterministic) posterior at X, in the original outcome units.
+        r"""The posterior at X, in the original outcome units.
 
         Args:
             X: A ``batch_shape x q x d`` tensor of designs.
@@ -428,7 +364,9 @@ class RoMAModel(DeterministicModel):
                 ``scalarize_posterior`` rejects ensemble posteriors.
 
         Returns:
-            An ``EnsemblePosterior`` with ``batch_shape x 1 x q x 1`` values.
+            An ``EnsemblePosterior`` with ``batch_shape x s x q x 1`` values
+            (``s = 1`` for a single proxy, the number of members for an
+            ensemble).
         """
         if X.dim() < 2 or X.shape[-1] != self._train_Z.shape[-1]:
             raise RoMAInputError(
@@ -446,6 +384,122 @@ class RoMAModel(DeterministicModel):
             posterior_transform=posterior_transform,
             **kwargs,
         )
+
+
+class RoMAModel(RoMAProxy, DeterministicModel):
+    r"""The RoMA proxy: a robustly pre-trained MLP as a BoTorch model.
+
+    The proxy is the MLP of [Yu2021roma]_ (two hidden layers of 64 softplus
+    units by default). Call :meth:`fit` for the robust pre-training, then use
+    it as a BoTorch model or pass it to
+    :func:`~botorch_roma.generation.gen.optimize_roma`.
+
+    Example:
+        >>> train_X = torch.rand(200, 5, dtype=torch.double)
+        >>> train_Y = -(train_X - 0.5).square().sum(-1, keepdim=True)
+        >>> model = RoMAModel(train_X, train_Y, epochs=20).fit(seed=0)
+        >>> model.posterior(train_X[:3]).mean.shape
+        torch.Size([3, 1])
+    """
+
+    def __init__(
+        self,
+        train_X: Tensor,
+        train_Y: Tensor,
+        input_transform: InputTransform | None = None,
+        outcome_transform: OutcomeTransform | None = None,
+        **options: Any,
+    ) -> None:
+        r"""
+        Args:
+            train_X: An ``n x d`` tensor of evaluated designs.
+            train_Y: An ``n x 1`` tensor of their scores (higher is better).
+            input_transform: An input transform; defaults to BoTorch's
+                ``InputStandardize`` (z-score per dimension, fitted on
+                ``train_X``). Pass an already configured transform to override.
+            outcome_transform: An outcome transform; defaults to
+                ``Standardize(m=1)``, fitted on ``train_Y``.
+            **options: Pre-training options, see
+                :class:`~botorch_roma.options.PretrainingOptions` for the
+                names, defaults and ranges. ``epsilon="auto"`` chooses
+                ``epsilon`` in :meth:`fit` by the paper's offline rule (see
+                :mod:`botorch_roma.models.epsilon`) and keeps the evidence as
+                :attr:`epsilon_selection`.
+        """
+        super().__init__()
+        if options.get("num_models", 1) != 1:
+            raise RoMAInputError(
+                f"RoMAModel is one proxy, got num_models={options['num_models']!r}; "
+                "use RoMAEnsembleModel (or build_proxy) for an ensemble."
+            )
+        self._setup(train_X, train_Y, input_transform, outcome_transform, options)
+
+    def _init_weights(self, d: int, out_features: int, **tkwargs: Any) -> None:
+        self.params = torch.nn.ParameterList(
+            torch.nn.Parameter(p)
+            for p in init_mlp_params(
+                d, self.options.hidden_sizes, out_features, **tkwargs
+            )
+        )
+        self.logstd_bounds = (
+            torch.nn.Parameter(torch.tensor(_LOGSTD_INIT, **tkwargs))
+            if self.options.loss == "nll"
+            else None
+        )
+
+    def _reset_weights(self, generator: torch.Generator | None) -> None:
+        r"""Re-initialize the MLP weights (and the log-std bounds)."""
+        Z = self._train_Z
+        with torch.no_grad():
+            fresh = init_mlp_params(
+                Z.shape[-1],
+                self.options.hidden_sizes,
+                self.params[-1].shape[-1],
+                generator=generator,
+                dtype=Z.dtype,
+                device=Z.device,
+            )
+            for p, new in zip(self.params, fresh):
+                p.copy_(new)
+            if self.logstd_bounds is not None:
+                self.logstd_bounds.copy_(torch.tensor(_LOGSTD_INIT).to(Z))
+
+    def _train(
+        self,
+        options: PretrainingOptions,
+        seed: int | None,
+        progress: bool,
+        callback: Callable[[dict], None] | None,
+    ) -> list[dict]:
+        Z, y = self._train_Z, self._train_y_std
+        generator = None
+        if seed is not None:
+            generator = torch.Generator(device=Z.device).manual_seed(int(seed))
+        self._reset_weights(generator)
+        val_idx, train_idx = self._split(options, generator)
+        return robust_pretrain(
+            list(self.params),
+            Z[train_idx],
+            y[train_idx],
+            options,
+            logstd_bounds=self.logstd_bounds,
+            val_X=Z[val_idx],
+            val_y=y[val_idx],
+            generator=generator,
+            progress=progress,
+            callback=callback,
+        )
+
+    def forward(self, X: Tensor) -> Tensor:
+        r"""The proxy's prediction in standardized outcome units.
+
+        Args:
+            X: A ``batch_shape x n x d`` tensor of (transformed) inputs.
+
+        Returns:
+            A ``batch_shape x n x 1`` tensor.
+        """
+        return mlp_forward(list(self.params), X)[..., :1]
 
 
 def select_epsilon(

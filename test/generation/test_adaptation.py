@@ -2,7 +2,12 @@ import torch
 from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma.generation.adaptation import adapt_weights, adaptation_objective
-from botorch_roma.models.mlp import init_mlp_params, mlp_value_and_input_grad
+from botorch_roma.models.mlp import (
+    SpanKernel,
+    init_mlp_params,
+    mlp_forward,
+    mlp_value_and_input_grad,
+)
 
 
 def _setup(n=6, d=4, **tkwargs):
@@ -85,3 +90,101 @@ class TestAdaptWeights(BotorchTestCase):
             self.assertTrue(torch.equal(p, c))
         with self.assertRaisesRegex(ValueError, "adaptation mode"):
             adapt_weights(theta, X, target, 0.05, mode="each")
+
+
+def _wide_setup(n=5, d=20, hidden=(8, 6), **tkwargs):
+    # d above the first hidden width: per-candidate adaptation takes the span form
+    gen = torch.Generator().manual_seed(2)
+    theta = init_mlp_params(d, hidden, 2, generator=gen, **tkwargs)
+    theta = [p + 0.05 * torch.randn(p.shape, generator=gen).to(p) for p in theta]
+    X = torch.randn(n, d, generator=gen).to(**tkwargs)
+    target = mlp_value_and_input_grad(theta, X)[0] + 0.1
+    return theta, X, target
+
+
+class TestSpanAdaptation(BotorchTestCase):
+    def test_span_matches_dense_autograd(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            tol = (
+                {"atol": 1e-8, "rtol": 1e-8}
+                if dtype == torch.double
+                else {"atol": 1e-5, "rtol": 1e-3}
+            )
+            for hidden in ((8, 6), (8, 8)):
+                theta, X, target = _wide_setup(hidden=hidden, **tkwargs)
+                a = adapt_weights(theta, X, target, 0.02, steps=15)
+                b = adapt_weights(theta, X, target, 0.02, steps=15, backend="autograd")
+                for pa, pb in zip(a, b):
+                    self.assertEqual(pa.shape, pb.shape)
+                    self.assertAllClose(pa, pb, **tol)
+
+    def test_factored_kernel(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        theta, X, target = _wide_setup(**tkwargs)
+        dense = adapt_weights(theta, X, target, 0.05, steps=10)
+        factored = adapt_weights(theta, X, target, 0.05, steps=10, factored=True)
+        self.assertIsInstance(factored[0], SpanKernel)
+        self.assertEqual(factored[0].shape, dense[0].shape)
+        self.assertAllClose(factored[0].dense(), dense[0])
+        for Z in (X, X + 0.3):
+            f1, g1 = mlp_value_and_input_grad(factored, Z)
+            f2, g2 = mlp_value_and_input_grad(dense, Z)
+            self.assertAllClose(f1, f2)
+            self.assertAllClose(g1, g2)
+            self.assertAllClose(mlp_forward(factored, Z), mlp_forward(dense, Z))
+        # The ball holds per candidate and per tensor.
+        for a, p in zip(dense, theta):
+            delta = (a - p[..., : a.shape[-1]]).reshape(X.shape[0], -1)
+            limit = 0.05 * p.norm()
+            self.assertTrue((delta.norm(dim=-1) <= limit * (1 + 1e-6)).all())
+
+    def test_members(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            tol = {} if dtype == torch.double else {"atol": 1e-5, "rtol": 1e-4}
+            for d in (4, 20):  # explicit and span first kernels
+                theta, X, target = _wide_setup(d=d, **tkwargs)
+                m = 3
+                stacked = [
+                    torch.stack([p * (1 + 0.1 * i) for i in range(m)]) for p in theta
+                ]
+                targets = torch.stack([target + 0.05 * i for i in range(m)])
+                for mode in ("per_candidate", "shared", "none"):
+                    for backend in ("analytic", "autograd"):
+                        out = adapt_weights(
+                            stacked,
+                            X,
+                            targets,
+                            0.03,
+                            steps=8,
+                            mode=mode,
+                            backend=backend,
+                            members=True,
+                        )
+                        for i in range(m):
+                            ref = adapt_weights(
+                                [p[i] for p in stacked],
+                                X,
+                                targets[i],
+                                0.03,
+                                steps=8,
+                                mode=mode,
+                                backend=backend,
+                            )
+                            for a, b in zip(out, ref):
+                                self.assertAllClose(a[i], b, **tol)
+                        if mode == "per_candidate":
+                            self.assertEqual(out[2].shape, (m, X.shape[0], 8, 6))
+
+    def test_compute_dtype(self):
+        theta, X, target = _wide_setup(dtype=torch.double, device=self.device)
+        for d_setup in (
+            (theta, X, target),
+            _setup(dtype=torch.double, device=self.device),
+        ):
+            ref = adapt_weights(*d_setup, 0.05, steps=10)
+            low = adapt_weights(*d_setup, 0.05, steps=10, compute_dtype=torch.float)
+            for a, b in zip(ref, low):
+                self.assertEqual(b.dtype, torch.double)
+                self.assertAllClose(a, b, atol=1e-3, rtol=1e-3)
