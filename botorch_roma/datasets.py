@@ -101,7 +101,7 @@ def split_visible(
         visible_fraction: The visible share, in ``(0, 1]``; at least 2 rows
             are kept.
         generator: If given, ties are broken at random (a random permutation
-            first, then a stable sort); otherwise by ``torch.argsort`` order.
+            first, then a stable sort); otherwise by position (a stable sort).
 
     Returns:
         The sorted indices of the visible rows.
@@ -117,7 +117,7 @@ def split_visible(
     y = Y.reshape(-1)
     n_visible = max(2, int(round(visible_fraction * y.shape[0])))
     if generator is None:
-        order = torch.argsort(y)
+        order = torch.argsort(y, stable=True)
     else:
         perm = torch.randperm(y.shape[0], generator=generator)
         order = perm[torch.argsort(y[perm], stable=True)]

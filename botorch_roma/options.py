@@ -33,7 +33,7 @@ Example:
     >>> AscentOptions.from_dict({"steps": "50"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    RoMAInputError: Invalid RoMA ascent option(s): steps must be an int, ...
+    botorch_roma.exceptions.RoMAInputError: Invalid RoMA ascent option(s): ...
 
 References:
 
@@ -555,7 +555,7 @@ class LatentOptions(RoMAOptions):
     ``pretraining`` and ``ascent``, on top of :data:`LATENT_DEFAULTS`.
 
     Example:
-        >>> LatentOptions.from_dict({"vae": {"latent_dim": 16}}).vae.latent_dim
+        >>> LatentOptions.from_dict({"vae": {"latent_dim": 16}}).vae["latent_dim"]
         16
     """
 
