@@ -19,19 +19,32 @@ INSTALL_REQUIRES = [
 ]
 
 EXTRAS = {
-    # pyarrow < 21 still imports with numpy 1.x, which pytorch-holo (benchmarks) needs.
-    "ax": ["ax-platform>=1.3,<1.4", "pyyaml>=6.0", "pyarrow>=14,<21"],
-    "benchmarks": [
+    # Ax integration and the `design` command (tabulate: Ax's diagnostics).
+    "ax": ["ax-platform>=1.3,<1.4", "pyyaml>=6.0", "tabulate>=0.9"],
+    # Parquet tables for `botorch-roma design`. pyarrow < 21 still imports with
+    # numpy 1.x, which the `bench` extra's pytorch-holo needs.
+    "parquet": ["pyarrow>=14,<21"],
+    # The benchmark suite's tasks and runners (pytorch-holo pins numpy < 2 and
+    # pulls wandb and hydra, so it stays out of the core install).
+    "bench": [
         "matplotlib>=3.7",
         "gymnasium[mujoco]>=1.0",
         "pytorch-holo>=0.0.5",
         "dask[distributed]>=2024.1",
         "cloudpickle>=2",
     ],
-    "tutorials": ["matplotlib>=3.7", "nbclient>=0.10", "nbformat>=5.9", "ipykernel"],
-    # The test suite executes the tutorials (smoke mode), so it needs their deps.
-    "test": [
+    # Opening and running the tutorials.
+    "tutorials": [
+        "jupyterlab>=4",
+        "matplotlib>=3.7",
+        "nbclient>=0.10",
+        "nbformat>=5.9",
+        "ipykernel",
+    ],
+    # Tests (which also execute the tutorials in smoke mode) and linting.
+    "dev": [
         "pytest>=7.4",
+        "hypothesis>=6.100",
         "ruff>=0.5",
         "matplotlib>=3.7",
         "nbclient>=0.10",
