@@ -15,11 +15,20 @@ from botorch_roma.benchmarks.methods.bayesopt import (
 )
 from botorch_roma.benchmarks.methods.coms import COMsOptions, coms
 from botorch_roma.benchmarks.methods.dataset import dataset_top_k
+from botorch_roma.benchmarks.methods.ensemble import (
+    GradientAscentEnsembleOptions,
+    gradient_ascent_ensemble,
+)
+from botorch_roma.benchmarks.methods.gp_mean import (
+    GPMeanAscentOptions,
+    gp_mean_ascent,
+)
 from botorch_roma.benchmarks.methods.gradient_ascent import (
     GradientAscentOptions,
     gradient_ascent,
 )
 from botorch_roma.benchmarks.methods.options import MethodOptions, ProxyOptions
+from botorch_roma.benchmarks.methods.ranking import ListNetOptions, listnet_ascent
 from botorch_roma.benchmarks.methods.registry import (
     METHODS,
     Method,
@@ -48,8 +57,11 @@ __all__ = [
     "BOqEIOptions",
     "COMsOptions",
     "ContinuousView",
+    "GPMeanAscentOptions",
     "GPqLogEIOptions",
+    "GradientAscentEnsembleOptions",
     "GradientAscentOptions",
+    "ListNetOptions",
     "Method",
     "MethodOptions",
     "ProxyOptions",
@@ -61,9 +73,12 @@ __all__ = [
     "describe_methods",
     "get_method",
     "get_relaxation",
+    "gp_mean_ascent",
     "gp_qlogei",
     "gradient_ascent",
+    "gradient_ascent_ensemble",
     "list_methods",
+    "listnet_ascent",
     "register_method",
     "register_relaxation",
     "roma",
@@ -99,6 +114,20 @@ _BUILTIN = [
         True,
     ),
     Method(
+        "grad-ascent-ensemble",
+        gradient_ascent_ensemble,
+        "Gradient ascent on the mean of 5 MSE-trained MLP proxies "
+        "(design-baselines' Grad. Ascent Mean).",
+        True,
+    ),
+    Method(
+        "listnet-ascent",
+        listnet_ascent,
+        "Gradient ascent on a ListNet-trained (learning-to-rank) MLP proxy, "
+        "output z-scored (RaM, Tan et al. 2025).",
+        True,
+    ),
+    Method(
         "coms",
         coms,
         "Conservative Objective Models (Trabucco et al. 2021).",
@@ -114,6 +143,13 @@ _BUILTIN = [
         "gp-qlogei",
         gp_qlogei,
         "SingleTaskGP on the (subsampled) data + qLogEI, q=n by sequential greedy.",
+        True,
+    ),
+    Method(
+        "gp-mean-ascent",
+        gp_mean_ascent,
+        "Adam ascent of a SingleTaskGP's posterior mean (subsampled data) from "
+        "the top-n designs.",
         True,
     ),
     Method(

@@ -67,7 +67,7 @@ from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.options import option
 
-__all__ = ["BOqEIOptions", "GPqLogEIOptions", "bo_qei", "gp_qlogei"]
+__all__ = ["BOqEIOptions", "GPqLogEIOptions", "bo_qei", "fit_gp", "gp_qlogei"]
 
 
 @dataclass(frozen=True)
@@ -143,10 +143,23 @@ class BOqEIOptions(ProxyOptions, _AcquisitionOptions):
     }
 
 
-def _fit_gp(
+def fit_gp(
     train_X: Tensor, train_Y: Tensor, bounds: Tensor, train_Yvar: Tensor | None = None
 ) -> SingleTaskGP:
-    r"""A ``SingleTaskGP`` with inputs normalized to the unit cube over ``bounds``."""
+    r"""A fitted ``SingleTaskGP``, inputs normalized to the unit cube over ``bounds``.
+
+    The scores are standardized by ``SingleTaskGP``'s default ``Standardize``
+    outcome transform.
+
+    Args:
+        train_X: ``n x d`` training inputs.
+        train_Y: ``n x 1`` training scores.
+        bounds: ``2 x d`` bounds of the input normalization.
+        train_Yvar: Optional ``n x 1`` fixed observation noise variances.
+
+    Returns:
+        The GP, its hyperparameters fitted with ``fit_gpytorch_mll``.
+    """
     model = SingleTaskGP(
         train_X,
         train_Y,
@@ -259,7 +272,7 @@ def bo_qei(
         sampler_seed = int(torch.randint(2**31 - 1, (1,), generator=gen))
         for it in range(opts.iterations):
             Yvar = torch.full_like(train_Y, opts.noise_std**2)
-            model = _fit_gp(train_X, train_Y, bounds, Yvar)
+            model = fit_gp(train_X, train_Y, bounds, Yvar)
             sampler = SobolQMCNormalSampler(
                 torch.Size([opts.mc_samples]), seed=sampler_seed + it
             )
@@ -311,7 +324,7 @@ def gp_qlogei(
         # the candidates back to the task's dtype.
         train_X, train_Y = view.X[idx].double(), view.Y[idx].double()
         bounds = view.bounds.to(train_X)
-        model = _fit_gp(train_X, train_Y, bounds)
+        model = fit_gp(train_X, train_Y, bounds)
         sampler = SobolQMCNormalSampler(torch.Size([opts.mc_samples]), seed=seed)
         acqf = qLogExpectedImprovement(model, best_f=train_Y.max(), sampler=sampler)
         candidates = _optimize(acqf, bounds, q, opts, sequential=True)

@@ -45,6 +45,7 @@ from botorch_roma.options import option
 __all__ = [
     "GradientAscentOptions",
     "ascend_top_designs",
+    "fit_proxies",
     "fit_proxy",
     "gradient_ascent",
     "proxy_ascent",
@@ -69,6 +70,14 @@ class GradientAscentOptions(ProxyOptions):
     )
 
     SMOKE: ClassVar[dict[str, Any]] = {**ProxyOptions.SMOKE, "steps": 5}
+
+    def ascent_lr(self, dim: int) -> float:
+        r"""The ascent's learning rate for ``dim`` z-scored inputs.
+
+        ``step_size * sqrt(dim)`` for ``sgd`` (design-baselines' scaling),
+        ``step_size`` for ``adam``.
+        """
+        return self.step_size * (math.sqrt(dim) if self.optimizer == "sgd" else 1.0)
 
 
 def proxy_ascent(
@@ -111,6 +120,46 @@ def proxy_ascent(
     return X.detach()
 
 
+def fit_proxies(
+    task: OfflineTask,
+    seed: int,
+    smoke: bool,
+    options: ProxyOptions,
+    train: Callable[..., Any] = train_mse_proxy,
+    num_models: int = 1,
+) -> tuple[StandardizedView, list[nn.Module]]:
+    r"""Train MLP proxies on a task's z-scored continuous view.
+
+    The proxies are trained one after the other from one random stream seeded
+    by ``seed`` (global torch seed for the initialization, a generator for the
+    minibatches), so they differ in their initialization and minibatch order,
+    and the first one is the proxy of :func:`fit_proxy`.
+
+    Args:
+        task: The offline task (continuous, or discrete via logits).
+        seed: Seed for the proxies' initialization and minibatches.
+        smoke: Passed to learned relaxations.
+        options: The proxies' options (and the trainer's).
+        train: ``train(model, X, Y, options, generator=...)``, e.g.
+            :func:`~.utils.train_mse_proxy` or
+            :func:`~botorch_roma.benchmarks.methods.coms.train_coms_proxy`.
+        num_models: The number of proxies.
+
+    Returns:
+        The standardized view and the ``num_models`` trained proxies.
+    """
+    view = continuous_view(task, seed=seed, smoke=smoke)
+    with manual_seed(seed):
+        gen = torch.Generator().manual_seed(seed)
+        data = standardize(view)
+        models = []
+        for _ in range(num_models):
+            model = proxy_mlp(options, data.X)
+            train(model, data.X, data.Y, options, generator=gen)
+            models.append(model)
+    return data, models
+
+
 def fit_proxy(
     task: OfflineTask,
     seed: int,
@@ -118,26 +167,19 @@ def fit_proxy(
     options: ProxyOptions,
     train: Callable[..., Any] = train_mse_proxy,
 ) -> tuple[StandardizedView, nn.Module]:
-    r"""Train an MLP proxy on a task's z-scored continuous view.
+    r"""Train one MLP proxy on a task's z-scored continuous view.
 
     Args:
         task: The offline task (continuous, or discrete via logits).
         seed: Seed for the proxy's initialization and minibatches.
         smoke: Passed to learned relaxations.
         options: The proxy's options (and the trainer's).
-        train: ``train(model, X, Y, options, generator=...)``, e.g.
-            :func:`~.utils.train_mse_proxy` or
-            :func:`~botorch_roma.benchmarks.methods.coms.train_coms_proxy`.
+        train: The trainer (see :func:`fit_proxies`).
 
     Returns:
         The standardized view and the trained proxy.
     """
-    view = continuous_view(task, seed=seed, smoke=smoke)
-    with manual_seed(seed):
-        gen = torch.Generator().manual_seed(seed)
-        data = standardize(view)
-        model = proxy_mlp(options, data.X)
-        train(model, data.X, data.Y, options, generator=gen)
+    data, (model,) = fit_proxies(task, seed, smoke, options, train)
     return data, model
 
 
@@ -195,6 +237,5 @@ def gradient_ascent(
     """
     opts = GradientAscentOptions.for_run(options, smoke)
     data, model = fit_proxy(task, seed, smoke, opts)
-    scale = math.sqrt(data.X.shape[-1]) if opts.optimizer == "sgd" else 1.0
-    lr = opts.step_size * scale
+    lr = opts.ascent_lr(data.X.shape[-1])
     return ascend_top_designs(model, data, n, opts.steps, lr, opts.optimizer)

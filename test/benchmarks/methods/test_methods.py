@@ -1,8 +1,8 @@
 r"""Every registered benchmark method returns valid candidates on tiny tasks.
 
-Covers botorch_roma/benchmarks/methods/{dataset,gradient_ascent,coms,bayesopt,
-roma}.py through the registry; each module's own behaviour is tested in its
-test file (test_roma.py, test_dataset.py, ...).
+Covers botorch_roma/benchmarks/methods/{dataset,gradient_ascent,ensemble,ranking,
+coms,bayesopt,gp_mean,roma}.py through the registry; each module's own behaviour
+is tested in its test file (test_roma.py, test_dataset.py, ...).
 """
 
 import pytest
@@ -17,11 +17,16 @@ BUILTIN = [
     "roma-no-adapt",
     "roma-smoothing-only",
     "grad-ascent",
+    "grad-ascent-ensemble",
+    "listnet-ascent",
     "coms",
     "bo-qei",
     "gp-qlogei",
+    "gp-mean-ascent",
     "dataset-top128",
 ]
+#: The baselines that optimize discrete tasks in Design-Bench's logit relaxation.
+RELAXED = [m for m in BUILTIN if not m.startswith("roma") and m != "dataset-top128"]
 N = 6
 
 
@@ -42,7 +47,7 @@ def test_continuous_candidates_valid_and_reproducible(name, dtype):
     assert torch.isfinite(task.evaluate(X)).all()
 
 
-@pytest.mark.parametrize("name", ["grad-ascent", "coms", "bo-qei", "gp-qlogei"])
+@pytest.mark.parametrize("name", RELAXED)
 def test_discrete_baselines(name):
     task = tiny_discrete_task()
     X = METHODS[name](task, n=N, seed=0, smoke=True)
@@ -56,3 +61,15 @@ def test_unknown_options_name_the_method(name):
     task = tiny_continuous_task()
     with pytest.raises(RoMAInputError, match=r"Unknown .*option\(s\) \['no_such'\]"):
         get_method(name)(task, n=N, seed=0, smoke=True, no_such=1)
+
+
+# bo-qei's top-6 on this task are dataset rows, whatever the seed.
+@pytest.mark.parametrize("name", [m for m in RELAXED if m != "bo-qei"])
+def test_another_seed_gives_other_candidates(name):
+    task = tiny_continuous_task()  # 48 rows
+    # gp-mean-ascent's seed only draws the GP's subsample.
+    options = {"max_points": 16} if name == "gp-mean-ascent" else {}
+    X = get_method(name)(task, n=N, seed=0, smoke=True, **options)
+    assert not torch.equal(
+        X, get_method(name)(task, n=N, seed=1, smoke=True, **options)
+    )

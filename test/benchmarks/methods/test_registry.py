@@ -17,9 +17,12 @@ BUILTIN = [
     "roma-no-adapt",
     "roma-smoothing-only",
     "grad-ascent",
+    "grad-ascent-ensemble",
+    "listnet-ascent",
     "coms",
     "bo-qei",
     "gp-qlogei",
+    "gp-mean-ascent",
     "dataset-top128",
 ]
 
