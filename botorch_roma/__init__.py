@@ -20,7 +20,12 @@ References:
     Model-based Optimization. NeurIPS 2021.
 """
 
-from botorch_roma.exceptions import RoMAError, RoMAInputError, RoMATrainingError
+from botorch_roma.exceptions import (
+    RoMAError,
+    RoMAFitWarning,
+    RoMAInputError,
+    RoMATrainingError,
+)
 from botorch_roma.generation import (
     adapt_weights,
     gen_candidates_roma,
@@ -36,6 +41,7 @@ __all__ = [
     "EpsilonSelection",
     "PretrainingOptions",
     "RoMAError",
+    "RoMAFitWarning",
     "RoMAInputError",
     "RoMAModel",
     "RoMATrainingError",

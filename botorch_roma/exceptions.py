@@ -3,14 +3,15 @@ r"""Exceptions raised by botorch-roma.
 Bad input raises :class:`RoMAInputError`, a subclass of BoTorch's
 ``InputDataError`` (and of ``ValueError``), so existing BoTorch error handling
 catches it. Unsupported configurations raise BoTorch's ``UnsupportedError``.
-A pre-training run that diverges raises :class:`RoMATrainingError`.
+A pre-training run that diverges raises :class:`RoMATrainingError`; one that
+finishes but explains little of the data warns with :class:`RoMAFitWarning`.
 """
 
 from __future__ import annotations
 
 from botorch.exceptions.errors import BotorchError, InputDataError
 
-__all__ = ["RoMAError", "RoMAInputError", "RoMATrainingError"]
+__all__ = ["RoMAError", "RoMAFitWarning", "RoMAInputError", "RoMATrainingError"]
 
 
 class RoMAError(BotorchError):
@@ -23,3 +24,7 @@ class RoMAInputError(RoMAError, InputDataError, ValueError):
 
 class RoMATrainingError(RoMAError, RuntimeError):
     r"""Robust pre-training diverged (non-finite loss or weights)."""
+
+
+class RoMAFitWarning(RuntimeWarning):
+    r"""The proxy fits its training data poorly; its designs deserve less trust."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +43,7 @@ from botorch.models.transforms.outcome import OutcomeTransform, Standardize
 from botorch.posteriors.ensemble import EnsemblePosterior
 from torch import Tensor
 
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAFitWarning, RoMAInputError, RoMATrainingError
 from botorch_roma.models.epsilon import (
     EPSILON_GRID,
     EpsilonSelection,
@@ -61,6 +62,15 @@ __all__ = [
     "select_epsilon",
     "validate_training_data",
 ]
+
+#: A fit whose training MSE (standardized units; predicting the mean scores 1)
+#: exceeds this has diverged.
+DIVERGED_MSE = 100.0
+#: A fit whose predictions spread less than this across the training designs
+#: (standardized units; the data's spread is 1) has collapsed to a constant.
+COLLAPSED_STD = 1e-2
+#: A fit with a training R^2 (1 - standardized MSE) below this warns.
+POOR_FIT_R2 = 0.1
 
 # Soft bounds of the log-std head for loss="nll", as in the authors' code.
 _LOGSTD_INIT = (math.log(0.1), math.log(0.2))
@@ -342,9 +352,53 @@ class RoMAProxy(Model):
         r"""Re-initialize and robustly pre-train the weights; return the history."""
         self.train()
         try:
-            return self._train(options, seed, progress, callback)
+            history = self._train(options, seed, progress, callback)
         finally:
             self.eval()
+        self._check_fit(options)
+        return history
+
+    def _check_fit(self, options: PretrainingOptions) -> None:
+        r"""Raise if the fit diverged or collapsed, judged on the training data.
+
+        In standardized units, predicting the data's mean scores a mean
+        squared error of 1 and a prediction spread of 0. A fit whose training
+        MSE exceeds :data:`DIVERGED_MSE` has diverged; one whose predictions
+        spread less than :data:`COLLAPSED_STD` across the training designs has
+        collapsed to a constant (a weight-perturbation ball or learning rate
+        so large that the proxy learned nothing), and its ascent could not
+        move. A fit that explains less than :data:`POOR_FIT_R2` of the training
+        scores' variance warns (:class:`~botorch_roma.exceptions.RoMAFitWarning`).
+        """
+        with torch.no_grad():
+            f = self.forward(self._train_Z)[..., 0]
+            f = f.mean(-2) if f.dim() > 1 else f  # an ensemble's mean
+            mse = (f - self._train_y_std).square().mean().item()
+            spread = f.std().item()
+        where = None
+        if not mse <= DIVERGED_MSE:
+            where = f"training MSE {mse:.3g} in standardized units"
+        elif not spread >= COLLAPSED_STD:
+            where = (
+                f"the predictions collapsed to a constant (spread {spread:.2g} "
+                "in standardized units)"
+            )
+        if where is None and 1.0 - mse < POOR_FIT_R2:
+            warnings.warn(
+                f"The proxy explains {max(1.0 - mse, 0.0):.0%} of the variance of "
+                "its training scores, so its designs are unlikely to improve on "
+                "the data; check the objective column, raise epochs, or lower "
+                f"epsilon (now {options.epsilon}) or lr (now {options.lr}).",
+                RoMAFitWarning,
+                stacklevel=4,
+            )
+        if where is not None:
+            raise RoMATrainingError(
+                f"Robust pre-training diverged ({where}). Lower epsilon (now "
+                f"{options.epsilon}; the paper picks the largest value for which "
+                f"pre-training is stable, epsilon='auto') or the learning rate lr "
+                f"(now {options.lr})."
+            )
 
     def posterior(
         self,

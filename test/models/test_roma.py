@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import torch
 from botorch.acquisition import qLogExpectedImprovement, qUpperConfidenceBound
@@ -9,7 +10,7 @@ from botorch.optim import optimize_acqf
 from botorch.posteriors.ensemble import EnsemblePosterior
 from botorch.utils.testing import BotorchTestCase
 
-from botorch_roma import RoMAInputError, RoMAModel, RoMATrainingError
+from botorch_roma import RoMAFitWarning, RoMAInputError, RoMAModel, RoMATrainingError
 from botorch_roma.generation import gen_candidates_roma
 from botorch_roma.models.mlp import mlp_forward
 from botorch_roma.models.pretraining import (
@@ -215,6 +216,21 @@ class TestRoMAModel(BotorchTestCase):
         model = RoMAModel(X, Y * 1e30, lr=1e35, grad_clip=None, epochs=3)
         with self.assertRaisesRegex(RoMATrainingError, "epsilon.*lr"):
             model.fit(seed=0)
+
+    def test_silent_failures_are_caught_by_name(self):
+        # A learning rate or perturbation ball so large that the proxy learns
+        # a constant used to finish without a word.
+        for dtype in (torch.float, torch.double):
+            X, Y = _data(n=120, device=self.device, dtype=dtype)
+            with self.assertRaisesRegex(RoMATrainingError, "collapsed"):
+                RoMAModel(X, Y, epochs=30, lr=10.0).fit(seed=0)
+            # A ball as large as ten times the weights leaves a proxy that
+            # explains almost nothing: a warning, since noisy data can do so too.
+            with self.assertWarnsRegex(RoMAFitWarning, "explains"):
+                RoMAModel(X, Y, epochs=30, epsilon=10.0).fit(seed=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RoMAFitWarning)
+                RoMAModel(X, Y, epochs=30).fit(seed=0)  # a sane fit is quiet
 
 
 class TestNegateRoMAModel(BotorchTestCase):
