@@ -97,9 +97,12 @@ def _step_sizes(
 
 def _scaled(grad: Tensor, eta: Tensor, lead: int) -> Tensor:
     r"""``eta * grad / ||grad||`` with one norm per index of the lead dims."""
-    sq = grad.flatten(lead).square().sum(-1)
-    scale = eta / sq.clamp_min(_NORM_EPS).sqrt()
-    return grad * scale.reshape(*scale.shape, *([1] * (grad.dim() - lead)))
+    rest = grad.dim() - lead
+    norm = torch.linalg.vector_norm(
+        grad, dim=tuple(range(lead, grad.dim())), keepdim=True
+    )
+    eta = eta.reshape(*eta.shape, *([1] * rest))
+    return grad * (eta / norm.clamp_min(_NORM_EPS**0.5))
 
 
 def _analytic_step(params: list[Tensor], X, target, alpha, etas, shared, members):
