@@ -29,7 +29,9 @@ input gradient ``W_i u / ||W_i u||``, so by induction the adapted kernel stays
 norms of the steps all follow from the Gram quantities ``K = W_0^T W_0``,
 ``z_i = x_i W_0`` and ``||x_i||^2``, so the per-step cost does not grow with
 ``d`` (this is what makes the 5,123-dimensional Hopper task affordable). The
-analytic backend uses this form when ``d`` exceeds the first hidden width.
+analytic backend uses this form for proxies with two hidden layers (the
+default) when ``d`` exceeds the first hidden width, and explicit
+``n x d x H`` kernels otherwise.
 
 References:
 
@@ -176,6 +178,7 @@ class _SpanState:
         self.same_width = H1 == H2
 
     def times_K(self, w: Tensor) -> Tensor:
+        r"""``w K`` per candidate (``K = W_0^T W_0``, one per member)."""
         if not self.members:
             return w @ self.K
         m = self.K.shape[0]
