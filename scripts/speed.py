@@ -127,7 +127,7 @@ def hopper_data(dtype: torch.dtype, device: torch.device, n: int = 3000):
             "cached HopperController data",
         )
     gen = torch.Generator().manual_seed(0)
-    d = hopper_module.hopper_policy_dim(config)
+    d = hopper_module.hopper_policy_dim(tuple(config.hidden_sizes))
     X = 0.1 * torch.randn(n, d, generator=gen, dtype=torch.double)
     Y = X[:, :64].sum(-1, keepdim=True) + 0.1 * torch.randn(n, 1, generator=gen).to(X)
     return (

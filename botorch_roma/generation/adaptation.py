@@ -29,7 +29,9 @@ input gradient ``W_i u / ||W_i u||``, so by induction the adapted kernel stays
 norms of the steps all follow from the Gram quantities ``K = W_0^T W_0``,
 ``z_i = x_i W_0`` and ``||x_i||^2``, so the per-step cost does not grow with
 ``d`` (this is what makes the 5,123-dimensional Hopper task affordable). The
-analytic backend uses this form when ``d`` exceeds the first hidden width.
+analytic backend uses this form for proxies with two hidden layers (the
+default) when ``d`` exceeds the first hidden width, and explicit
+``n x d x H`` kernels otherwise.
 
 References:
 
@@ -95,9 +97,12 @@ def _step_sizes(
 
 def _scaled(grad: Tensor, eta: Tensor, lead: int) -> Tensor:
     r"""``eta * grad / ||grad||`` with one norm per index of the lead dims."""
-    sq = grad.flatten(lead).square().sum(-1)
-    scale = eta / sq.clamp_min(_NORM_EPS).sqrt()
-    return grad * scale.reshape(*scale.shape, *([1] * (grad.dim() - lead)))
+    rest = grad.dim() - lead
+    norm = torch.linalg.vector_norm(
+        grad, dim=tuple(range(lead, grad.dim())), keepdim=True
+    )
+    eta = eta.reshape(*eta.shape, *([1] * rest))
+    return grad * (eta / norm.clamp_min(_NORM_EPS**0.5))
 
 
 def _analytic_step(params: list[Tensor], X, target, alpha, etas, shared, members):
@@ -171,6 +176,7 @@ class _SpanState:
         self.same_width = H1 == H2
 
     def times_K(self, w: Tensor) -> Tensor:
+        r"""``w K`` per candidate (``K = W_0^T W_0``, one per member)."""
         if not self.members:
             return w @ self.K
         m = self.K.shape[0]

@@ -340,8 +340,11 @@ def adaptation_grads(
     h_top = cache.hs[-1]
     dW_out_col = v_bars[-1] + c.unsqueeze(-1) * h_top
     n_out = params[-2].shape[-1]
-    db_out = torch.zeros_like(c.unsqueeze(-1).expand(*c.shape, n_out))
-    db_out[..., 0] = c  # only the first output (the mean) enters the objective
+    if n_out == 1:
+        db_out = c.unsqueeze(-1)
+    else:  # only the first output (the mean) enters the objective
+        db_out = torch.zeros_like(c.unsqueeze(-1).expand(*c.shape, n_out))
+        db_out[..., 0] = c
     # Downward sweep through the forward pass.
     a_bars = [None] * (n_layers - 1)
     h_bar = c.unsqueeze(-1) * cache.vs[-1]
@@ -365,8 +368,11 @@ def adaptation_grads(
             kernel_left.append(left)
             kernel_right.append(right)
             dense[2 * layer + 1] = a_bars[layer]
-    dW_out = torch.zeros_like(h_top.unsqueeze(-1).expand(*h_top.shape, n_out))
-    dW_out[..., 0] = dW_out_col
+    if n_out == 1:
+        dW_out = dW_out_col.unsqueeze(-1)
+    else:
+        dW_out = torch.zeros_like(h_top.unsqueeze(-1).expand(*h_top.shape, n_out))
+        dW_out[..., 0] = dW_out_col
     if shared:
         dense[-2] = dW_out.sum(-3)
         dense[-1] = db_out.sum(-2)

@@ -134,7 +134,6 @@ def _diverged(epsilon: float, lr: float, where: str) -> RoMATrainingError:
 # the softplus MLP on one flat parameter buffer with a leading member row.
 # ---------------------------------------------------------------------------
 
-_CHUNK = 64  # every tensor starts at a multiple of this in the flat buffer
 _ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam's defaults, as in the reference
 _ADAM_EPS = 1e-8
 
@@ -142,37 +141,40 @@ _ADAM_EPS = 1e-8
 class _FlatLayout:
     r"""Where each weight tensor lives in a flat ``m x numel`` buffer.
 
-    The order is ``[extra, W_0, ..., W_{L-1}, b_0, ..., b_{L-1}]`` (``extra``:
-    the log-std bounds, if any), each padded with zeros to a multiple of
-    ``_CHUNK`` entries, so per-tensor sums of squares are a chunked sum plus a
-    tiny ``n_chunks x n_tensors`` matmul, and per-tensor scales broadcast over
-    chunks. The output kernel is stored transposed (``out x in``): products
-    with a 2-column result are several times slower than with a 2-row one.
-    Row ``i`` of the buffer holds ensemble member ``i``.
+    The buffer is ``[W_0 | block]``: the first kernel (``d x H_1``), then an
+    ``S x P`` block with one zero-padded row per other tensor (the log-std
+    bounds if any, ``b_0``, ``W_1``, ``b_1``, ...; ``P`` is the largest size).
+    Per-tensor sums of squares are then one ``sum(-1)`` and per-tensor scales
+    one broadcast, with no index or segment ops in the inner loop. The output
+    kernel is stored transposed (``out x in``): products with a 2-column
+    result are several times slower than with a 2-row one. Row ``i`` of the
+    buffer holds ensemble member ``i``.
     """
 
-    def __init__(self, sizes: Sequence[int], n_extra: int, **tkwargs) -> None:
+    def __init__(self, sizes: Sequence[int], n_extra: int) -> None:
         self.sizes, self.num_layers = list(sizes), len(sizes) - 1
         shapes = [(a, b) for a, b in zip(sizes, sizes[1:])]
         shapes[-1] = shapes[-1][::-1]
-        entries = [("extra", (n_extra,))] if n_extra > 0 else []
-        entries += [(f"W{i}", shape) for i, shape in enumerate(shapes)]
-        entries += [(f"b{i}", (b,)) for i, b in enumerate(sizes[1:])]
-        self.index, self.offsets, chunk_seg, offset = {}, {}, [], 0
-        for seg, (name, shape) in enumerate(entries):
-            self.index[name], self.offsets[name] = seg, (offset, shape)
-            n_chunks = max(math.ceil(math.prod(shape) / _CHUNK), 1)
-            chunk_seg += [seg] * n_chunks
-            offset += n_chunks * _CHUNK
-        self.numel, self.num_segs = offset, len(entries)
-        self.chunk_seg = torch.tensor(chunk_seg, device=tkwargs.get("device"))
-        self.onehot = torch.nn.functional.one_hot(self.chunk_seg, self.num_segs)
-        self.onehot = self.onehot.to(**tkwargs)
+        rows = [("extra", (n_extra,))] if n_extra > 0 else []
+        rows += [("b0", (sizes[1],))]
+        for i in range(1, self.num_layers):
+            rows += [(f"W{i}", shapes[i]), (f"b{i}", (sizes[i + 1],))]
+        self.rows = {name: (r, shape) for r, (name, shape) in enumerate(rows)}
+        self.W0_shape, self.start = shapes[0], math.prod(shapes[0])
+        self.width = max(math.prod(shape) for _, shape in rows)
+        self.numel = self.start + len(rows) * self.width
 
     def view(self, buf: Tensor, name: str) -> Tensor:
         r"""The ``m x *shape`` view of tensor ``name`` in ``buf``."""
-        offset, shape = self.offsets[name]
+        if name == "W0":
+            return buf[:, : self.start].view(-1, *self.W0_shape)
+        row, shape = self.rows[name]
+        offset = self.start + row * self.width
         return buf[:, offset : offset + math.prod(shape)].view(-1, *shape)
+
+    def block(self, buf: Tensor) -> Tensor:
+        r"""The ``m x S x P`` block of all tensors but ``W_0``."""
+        return buf[:, self.start :].view(buf.shape[0], -1, self.width)
 
     def weights(self, buf: Tensor) -> list[Tensor]:
         r"""Views ``[W_0, b_0, ..., W_{L-1}^T, b_{L-1}]`` into ``buf``."""
@@ -183,25 +185,11 @@ class _FlatLayout:
         r"""The views with the output kernel as ``m x in x out``."""
         return [*views[:-2], views[-2].transpose(-1, -2), views[-1]]
 
-    def start(self, name: str) -> int:
-        r"""The chunk at which tensor ``name`` starts."""
-        return self.offsets[name][0] // _CHUNK
-
-
-class _Chunks:
-    r"""Chunk-wise per-tensor sums of squares and scalings of a buffer region."""
-
-    def __init__(self, lay: _FlatLayout, buf: Tensor, first: int = 0) -> None:
-        self.chunks = buf[:, first * _CHUNK :].view(buf.shape[0], -1, _CHUNK)
-        self.onehot, self.seg = lay.onehot[first:], lay.chunk_seg[first:]
-
-    def sumsq(self) -> Tensor:
-        r"""The ``m x S`` per-tensor sums of squares (0 outside the region)."""
-        return self.chunks.square().sum(-1) @ self.onehot
-
-    def expand(self, scale: Tensor) -> Tensor:
-        r"""An ``m x S`` per-tensor scale, broadcastable over the chunks."""
-        return scale[:, self.seg].unsqueeze(-1)
+    def sumsq(self, buf: Tensor) -> tuple[Tensor, Tensor]:
+        r"""Per-tensor sums of squares: ``m`` for ``W_0``, ``m x S`` for the rest."""
+        return self.view(buf, "W0").square().sum((1, 2)), self.block(buf).square().sum(
+            -1
+        )
 
 
 class _TrainState:
@@ -223,9 +211,11 @@ class _TrainState:
         self.bu.append(self.w[-1].unsqueeze(-1))
         self.wT = [W.transpose(1, 2) for W in self.w[0:-2:2]]
         self.gextra = lay.view(self.grad, "extra") if nll else None
-        self.all, self.theta_all = _Chunks(lay, self.grad), _Chunks(lay, theta)
-        self.g_region = {k: _Chunks(lay, self.grad, lay.start(k)) for k in ("W0", "W1")}
-        self.p_region = {k: _Chunks(lay, self.pert, lay.start(k)) for k in ("W0", "W1")}
+        self.g_block, self.p_block = lay.block(self.grad), lay.block(self.pert)
+        # The bounds are never perturbed: zero ball radius for their row.
+        self.perturbed_rows = torch.ones(lay.block(theta).shape[1]).to(theta)
+        if nll:
+            self.perturbed_rows[lay.rows["extra"][0]] = 0.0
 
 
 class _Head:
@@ -324,16 +314,22 @@ def _forward_backward(
     return da, loss
 
 
+def _scales(etas: Tensor, sumsq: Tensor) -> Tensor:
+    r"""``eta / max(||g||, 1e-12)``, the reference's normalized step length."""
+    return etas / sumsq.sqrt_().clamp_min_(1e-12)
+
+
 def _ascend_dense(st: _TrainState, X: Tensor, head: _Head, gout: Tensor, etas):
     r"""The K normalized ascent steps, first layer perturbed explicitly."""
-    g, p = st.g_region["W0"], st.p_region["W0"]
+    eta0, eta_rows = etas
     for _ in range(st.K):
         a1 = torch.baddbmm(st.bu[0], X, st.w[0])
         da1, _ = _forward_backward(st, a1, head, gout)
         torch.bmm(X.transpose(1, 2), da1, out=st.g[0])
         torch.sum(da1, 1, out=st.g[1])
-        scale = etas / g.sumsq().sqrt_().clamp_min_(1e-12)
-        p.chunks.addcmul_(g.chunks, g.expand(scale))
+        sumsq0, sumsq = st.lay.sumsq(st.grad)
+        st.w[0].addcmul_(st.g[0], _scales(eta0, sumsq0).view(-1, 1, 1))
+        st.p_block.addcmul_(st.g_block, _scales(eta_rows, sumsq).unsqueeze(-1))
 
 
 def _ascend_gram(st: _TrainState, X: Tensor, head: _Head, gout: Tensor, etas):
@@ -346,18 +342,16 @@ def _ascend_gram(st: _TrainState, X: Tensor, head: _Head, gout: Tensor, etas):
     Returns:
         The ``m x B x H_1`` products ``X (W_0 + delta_0)``.
     """
-    g, p, j = st.g_region["W1"], st.p_region["W1"], st.lay.index["W0"]
+    eta0, eta_rows = etas
     G = torch.bmm(X, X.transpose(1, 2))
     XW = torch.bmm(X, st.W0_theta)
     for _ in range(st.K):
         da1, _ = _forward_backward(st, XW + st.bu[0], head, gout)
         Gda = torch.bmm(G, da1)
         torch.sum(da1, 1, out=st.g[1])
-        sumsq = g.sumsq()
-        sumsq[:, j] = (da1 * Gda).sum((1, 2))
-        scale = etas / sumsq.sqrt_().clamp_min_(1e-12)
-        p.chunks.addcmul_(g.chunks, g.expand(scale))
-        XW.addcmul_(Gda, scale[:, j, None, None])
+        sumsq = st.g_block.square().sum(-1)
+        st.p_block.addcmul_(st.g_block, _scales(eta_rows, sumsq).unsqueeze(-1))
+        XW.addcmul_(Gda, _scales(eta0, (da1 * Gda).sum((1, 2))).view(-1, 1, 1))
     return XW
 
 
@@ -365,10 +359,12 @@ def _clip_and_adam(st: _TrainState) -> None:
     r"""Per-tensor gradient clipping and one Adam step, as torch does them."""
     g, opts = st.grad, st.options
     if opts.grad_clip is not None:
-        norms = st.all.sumsq().sqrt_()
-        st.all.chunks.mul_(
-            st.all.expand((opts.grad_clip / (norms + 1e-6)).clamp_(max=1.0))
-        )
+        sumsq0, sumsq = st.lay.sumsq(g)
+        for view, sq in (
+            (st.g[0], sumsq0.view(-1, 1, 1)),
+            (st.g_block, sumsq[..., None]),
+        ):
+            view.mul_((opts.grad_clip / (sq.sqrt_() + 1e-6)).clamp_(max=1.0))
     st.step += 1
     beta1, beta2 = _ADAM_BETAS
     st.exp_avg.lerp_(g, 1 - beta1)
@@ -396,7 +392,10 @@ def _minibatch_update(st: _TrainState, X: Tensor, y: Tensor) -> Tensor:
     st.pert.copy_(st.theta)
     XW = None
     if st.perturb:
-        etas = st.theta_all.sumsq().sqrt_().mul_(st.eps / st.K)
+        sumsq0, sumsq = st.lay.sumsq(st.theta)
+        radius = st.eps / st.K
+        etas = (sumsq0.sqrt_().mul_(radius), sumsq.sqrt_().mul_(radius))
+        etas[1].mul_(st.perturbed_rows)
         if 2 * d > B:
             XW = _ascend_gram(st, X, head, gout, etas)
         else:
@@ -564,7 +563,7 @@ def robust_pretrain_ensemble(
         )
     tkwargs = {"dtype": compute_dtype or params[0].dtype, "device": train_X.device}
     n_extra = 0 if logstd_bounds is None else logstd_bounds.shape[-1]
-    lay = _FlatLayout(_layer_sizes(params), n_extra, **tkwargs)
+    lay = _FlatLayout(_layer_sizes(params), n_extra)
     theta = _pack(lay, params, logstd_bounds, m, **tkwargs)
     st = _TrainState(lay, theta, options, logstd_bounds is not None)
 

@@ -20,10 +20,10 @@ def _data(d, n=90, **tkwargs):
     return X.to(**tkwargs), y.to(**tkwargs)
 
 
-def _weights(d, loss, seed, **tkwargs):
+def _weights(d, loss, seed, hidden=(12, 10), **tkwargs):
     gen = torch.Generator().manual_seed(seed)
     out = 2 if loss == "nll" else 1
-    params = init_mlp_params(d, (12, 10), out, generator=gen, **tkwargs)
+    params = init_mlp_params(d, hidden, out, generator=gen, **tkwargs)
     params = [p.requires_grad_(True) for p in params]
     bounds = None
     if loss == "nll":
@@ -32,9 +32,9 @@ def _weights(d, loss, seed, **tkwargs):
     return params, bounds
 
 
-def _fit(backend, d, loss, seed=0, options=None, **tkwargs):
+def _fit(backend, d, loss, seed=0, options=None, hidden=(12, 10), **tkwargs):
     X, y = _data(d, **tkwargs)
-    params, bounds = _weights(d, loss, seed, **tkwargs)
+    params, bounds = _weights(d, loss, seed, hidden, **tkwargs)
     options = options or PretrainingOptions(
         epochs=2, epsilon=0.05, inner_steps=4, batch_size=16, loss=loss
     )
@@ -94,6 +94,21 @@ class TestRobustPretrain(BotorchTestCase):
             for d in (4, 20):
                 ref = _fit("autograd", d, "nll", options=options, **tkwargs)
                 fast = _fit("analytic", d, "nll", options=options, **tkwargs)
+                self.assertSameFit(ref, fast, atol=1e-8, rtol=1e-8)
+
+    def test_analytic_matches_autograd_depths(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        options = PretrainingOptions(
+            epochs=1, epsilon=0.05, inner_steps=3, batch_size=16
+        )
+        for hidden in ((8,), (8, 6, 5)):
+            for d in (4, 20):
+                ref = _fit(
+                    "autograd", d, "nll", options=options, hidden=hidden, **tkwargs
+                )
+                fast = _fit(
+                    "analytic", d, "nll", options=options, hidden=hidden, **tkwargs
+                )
                 self.assertSameFit(ref, fast, atol=1e-8, rtol=1e-8)
 
     def test_ensemble_members_match_single_fits(self):
