@@ -2,7 +2,7 @@ r"""Do float32 inner loops change RoMA's designs on float64 data beyond noise?
 
 For each seed, RoMA runs twice on the Rosenbrock-86 suite task (float64 data,
 the suite's epsilon 0.01, bounds, jittered starts): once in float64 throughout
-and once with ``compute_dtype=torch.float`` for pre-training and adaptation
+and once with ``compute_dtype="float32"`` for pre-training and adaptation
 (the x ascent stays float64). Reported per run: the true normalized p100/p50 of
 the 128 candidates, and the mean distance (standardized input units) between
 the float32 and float64 candidates of the same seed, against the same distance
@@ -15,7 +15,6 @@ mean displacement from their starts.
 from __future__ import annotations
 
 import argparse
-import functools
 import itertools
 import statistics
 import sys
@@ -26,26 +25,23 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import botorch_roma.generation.gen as gen_module  # noqa: E402
-import botorch_roma.models.roma as roma_module
 from botorch_roma import RoMAModel, optimize_roma
-from botorch_roma.benchmarks.tasks.synthetic import make_synthetic_task
-from botorch_roma.generation.adaptation import adapt_weights
+from botorch_roma.datasets import make_synthetic_task
 from botorch_roma.generation.gen import select_starting_designs
-from botorch_roma.models.pretraining import robust_pretrain
 
 
-def run(task, seed: int, compute_dtype: torch.dtype | None, epsilon: float):
-    roma_module.robust_pretrain = functools.partial(
-        robust_pretrain, compute_dtype=compute_dtype
-    )
-    gen_module.adapt_weights = functools.partial(
-        adapt_weights, compute_dtype=compute_dtype
-    )
+def run(task, seed: int, compute_dtype: str | None, epsilon: float):
     t0 = time.process_time()
-    model = RoMAModel(task.X, task.Y, epsilon=epsilon).fit(seed=seed)
+    model = RoMAModel(task.X, task.Y, epsilon=epsilon, compute_dtype=compute_dtype).fit(
+        seed=seed
+    )
     X, values = optimize_roma(
-        model, bounds=task.bounds, n=128, seed=seed, duplicate_starts="jitter"
+        model,
+        bounds=task.bounds,
+        n=128,
+        seed=seed,
+        duplicate_starts="jitter",
+        compute_dtype=compute_dtype,
     )
     cpu = time.process_time() - t0
     scores = task.normalize(task.evaluate(X)).squeeze(-1)
@@ -65,7 +61,7 @@ def main() -> None:
     scale = task.X.std(0)
     runs = {}
     for seed in args.seeds:
-        for name, dtype in (("float64", None), ("float32", torch.float)):
+        for name, dtype in (("float64", "float64"), ("float32", "float32")):
             X, values, scores, cpu, model = run(task, seed, dtype, args.epsilon)
             runs[seed, name] = (X, scores)
             X0 = select_starting_designs(task.X, task.Y, 128)

@@ -16,10 +16,10 @@ Phases (pick with ``--phases``; each figure is the median of ``--repeats``):
 - ``ensemble``: ``robust_pretrain_ensemble`` with 1 and ``--members`` members.
 
 ``--backend autograd`` times the reference pre-training path (the code as it
-was before issue #15); ``--compute-dtype float`` runs pre-training and
-adaptation in float32 on float64 data (patched in here until the option is
-declared in ``botorch_roma.options``). ``--device auto`` uses CUDA when it is
-present; ``--device cuda`` fails clearly without it.
+was before issue #15); ``--compute-dtype`` sets the ``compute_dtype`` option
+of both phases (default ``float32``, the package default; ``input`` runs the
+inner loops in the data's dtype, as before issue #15). ``--device auto`` uses
+CUDA when it is present; ``--device cuda`` fails clearly without it.
 
     python scripts/speed.py --phases pretrain ascent --dtype float --threads 1
     python scripts/speed.py --phases pretrain --backend autograd --repeats 3
@@ -42,11 +42,9 @@ import torch
 # Use this checkout's package, not whichever one is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import botorch_roma.generation.gen as gen_module  # noqa: E402
 import botorch_roma.models.roma as roma_module
 from botorch_roma import RoMAModel, optimize_roma
-from botorch_roma.benchmarks.tasks.synthetic import make_synthetic_task
-from botorch_roma.generation.adaptation import adapt_weights
+from botorch_roma.datasets import make_synthetic_task
 from botorch_roma.generation.gen import gen_candidates_roma, select_starting_designs
 from botorch_roma.models.mlp import init_mlp_params
 from botorch_roma.models.pretraining import (
@@ -88,24 +86,26 @@ def rosenbrock86(dtype: torch.dtype, device: torch.device):
     return task.X.to(dtype=dtype, device=device), task.Y.to(dtype=dtype, device=device)
 
 
-def patch_kernels(backend: str, compute_dtype: torch.dtype | None) -> None:
-    r"""Route RoMAModel.fit and the ascent through the requested kernels."""
-    roma_module.robust_pretrain = functools.partial(
-        robust_pretrain, backend=backend, compute_dtype=compute_dtype
-    )
-    if compute_dtype is not None:
-        gen_module.adapt_weights = functools.partial(
-            adapt_weights, compute_dtype=compute_dtype
-        )
+#: The ``compute_dtype`` option of both phases (set from ``--compute-dtype``).
+COMPUTE: dict[str, str | None] = {"compute_dtype": "float32"}
+
+
+def patch_kernels(backend: str) -> None:
+    r"""Route RoMAModel.fit through the requested pre-training backend."""
+    roma_module.robust_pretrain = functools.partial(robust_pretrain, backend=backend)
 
 
 def fit(X, Y, seed: int = 0) -> RoMAModel:
-    return RoMAModel(X, Y).fit(seed=seed)
+    return RoMAModel(X, Y, **COMPUTE).fit(seed=seed)
 
 
 def ascent(model: RoMAModel, steps: int) -> None:
     X0 = select_starting_designs(model.train_X, model.train_Y, 128)
-    gen_candidates_roma(X0, model, options={"steps": steps})
+    gen_candidates_roma(X0, model, options={"steps": steps, **COMPUTE})
+
+
+def design(model: RoMAModel) -> None:
+    optimize_roma(model, n=128, seed=0, **COMPUTE)
 
 
 def hopper_data(dtype: torch.dtype, device: torch.device, n: int = 3000):
@@ -140,7 +140,7 @@ def hopper_data(dtype: torch.dtype, device: torch.device, n: int = 3000):
 def ensemble_runner(X, Y, members: int) -> Callable[[], object]:
     Z = (X - X.mean(0)) / X.std(0)
     y = ((Y - Y.mean()) / Y.std()).squeeze(-1)
-    options = PretrainingOptions()
+    options = PretrainingOptions(**COMPUTE)
     tkwargs = {"dtype": X.dtype, "device": X.device}
 
     def run() -> None:
@@ -170,11 +170,11 @@ def phase_runners(args, dtype, device) -> dict[str, Callable[[], object]]:
     runners["pretrain"] = lambda: fit(X, Y)
     runners["ascent"] = lambda: ascent(fitted(), 100)
     runners["schedule"] = lambda: ascent(fitted(), 500)
-    runners["e2e"] = lambda: optimize_roma(fit(X, Y), n=128, seed=0)
+    runners["e2e"] = lambda: design(fit(X, Y))
     if "hopper" in args.phases:
         HX, HY, what = hopper_data(dtype, device)
         print(f"# hopper: {what}", flush=True)
-        runners["hopper"] = lambda: optimize_roma(fit(HX, HY), n=128, seed=0)
+        runners["hopper"] = lambda: design(fit(HX, HY))
     runners["ensemble-1"] = ensemble_runner(X, Y, 1)
     runners[f"ensemble-{args.members}"] = ensemble_runner(X, Y, args.members)
     return runners
@@ -192,7 +192,12 @@ def main() -> None:
     parser.add_argument(
         "--backend", default="analytic", choices=["analytic", "autograd"]
     )
-    parser.add_argument("--compute-dtype", default=None, choices=[None, *DTYPES])
+    parser.add_argument(
+        "--compute-dtype",
+        default="float32",
+        choices=["float32", "float64", "input"],
+        help="the compute_dtype option of both phases ('input': the data's dtype)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--members", type=int, default=5)
@@ -201,8 +206,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = pick_device(args.device)
-    compute = DTYPES.get(args.compute_dtype)
-    patch_kernels(args.backend, compute)
+    COMPUTE["compute_dtype"] = (
+        None if args.compute_dtype == "input" else args.compute_dtype
+    )
+    patch_kernels(args.backend)
     where = (
         torch.cuda.get_device_name(device)
         if device.type == "cuda"

@@ -3,11 +3,12 @@ r"""Command-line flags derived from the option classes.
 Every RoMA option declared in :mod:`botorch_roma.options` becomes a flag of the
 same name (``adapt_steps`` -> ``--adapt-steps``) with the option's
 description as help text and its declared default shown; a flag left out keeps
-the class default. The pre-training and ascent options share two names
-(``lr`` and ``epsilon``), so the ascent's get a prefix: ``--ascent-lr`` and
-``--adaptation-epsilon``. :func:`roma_flags` adds all of them to a command and
-:func:`collect_options` reads them back as option overrides, so ``demo`` and
-``design`` speak one vocabulary.
+the class default. The pre-training and ascent options share three names
+(``lr``, ``epsilon`` and ``compute_dtype``), so the ascent's get a prefix:
+``--ascent-lr``, ``--adaptation-epsilon`` and ``--ascent-compute-dtype``.
+:func:`roma_flags` adds all of them to a command and :func:`collect_options`
+reads them back as option overrides, so ``demo`` and ``design`` speak one
+vocabulary.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ __all__ = ["FLAG_NAMES", "collect_options", "option_flags", "roma_flags"]
 
 #: Flag names that differ from the option names (to keep them unique).
 FLAG_NAMES: dict[type[RoMAOptions], dict[str, str]] = {
-    AscentOptions: {"lr": "ascent-lr", "epsilon": "adaptation-epsilon"},
+    AscentOptions: {
+        "lr": "ascent-lr",
+        "epsilon": "adaptation-epsilon",
+        "compute_dtype": "ascent-compute-dtype",
+    },
 }
 
 

@@ -50,7 +50,11 @@ from botorch_roma.generation.feasibility import (
     check_fixed_features,
     repair_ascent,
 )
-from botorch_roma.models.mlp import mlp_forward, mlp_value_and_input_grad
+from botorch_roma.models.mlp import (
+    compute_dtype_of,
+    mlp_forward,
+    mlp_value_and_input_grad,
+)
 from botorch_roma.models.roma import RoMAModel, RoMAProxy, validate_training_data
 from botorch_roma.options import AscentOptions, RunOptions, split_options
 
@@ -321,6 +325,7 @@ def ascent_step(
         backend=options.backend,
         members=problem.members,
         factored=True,
+        compute_dtype=compute_dtype_of(options.compute_dtype, Z),
     )
     f, g = problem.aggregate(*mlp_value_and_input_grad(adapted, Z, problem.members))
     decay = 1.0

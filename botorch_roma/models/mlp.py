@@ -52,12 +52,30 @@ __all__ = [
     "AdaptationGrads",
     "SpanKernel",
     "adaptation_grads",
+    "compute_dtype_of",
     "init_mlp_params",
     "mlp_forward",
     "mlp_value_and_input_grad",
 ]
 
 _NORM_EPS = 1e-12
+
+
+def compute_dtype_of(name: str | None, like: Tensor) -> torch.dtype:
+    r"""The torch dtype of a ``compute_dtype`` option.
+
+    Args:
+        name: ``"float32"``, ``"float64"`` or ``None`` (the dtype of ``like``).
+        like: A tensor whose dtype ``None`` stands for.
+
+    Returns:
+        The dtype the inner loops run in.
+
+    Example:
+        >>> compute_dtype_of("float32", torch.zeros(1, dtype=torch.double))
+        torch.float32
+    """
+    return like.dtype if name is None else getattr(torch, name)
 
 
 def init_mlp_params(

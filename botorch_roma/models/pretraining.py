@@ -32,7 +32,7 @@ from torch.nn.functional import softplus
 from tqdm.auto import tqdm
 
 from botorch_roma.exceptions import RoMAInputError, RoMATrainingError
-from botorch_roma.models.mlp import mlp_forward
+from botorch_roma.models.mlp import compute_dtype_of, mlp_forward
 from botorch_roma.options import PretrainingOptions
 
 __all__ = [
@@ -515,7 +515,6 @@ def robust_pretrain_ensemble(
     generators: Sequence[torch.Generator | None] | None = None,
     progress: bool = False,
     callback: Callable[[list[dict]], None] | None = None,
-    compute_dtype: torch.dtype | None = None,
 ) -> list[list[dict]]:
     r"""Robustly pre-train ``m`` MLPs at once, as a leading batch dimension.
 
@@ -541,9 +540,6 @@ def robust_pretrain_ensemble(
             global generator); default ``m`` times ``None``.
         progress: Show a tqdm progress bar over epochs.
         callback: Called after every epoch with the ``m`` members' records.
-        compute_dtype: Dtype of the training arithmetic (e.g. ``torch.float``
-            for ``float64`` weights); the weights are written back in their own
-            dtype. Default: the weights' dtype.
 
     Returns:
         ``m`` training histories, each as returned by :func:`robust_pretrain`.
@@ -561,7 +557,10 @@ def robust_pretrain_ensemble(
             f"Expected {m} generators and weights with a leading dimension of "
             f"{m}, got {len(generators)} and {[tuple(p.shape) for p in params]}."
         )
-    tkwargs = {"dtype": compute_dtype or params[0].dtype, "device": train_X.device}
+    # The arithmetic runs in options.compute_dtype; the weights are written
+    # back in their own dtype.
+    dtype = compute_dtype_of(options.compute_dtype, params[0])
+    tkwargs = {"dtype": dtype, "device": train_X.device}
     n_extra = 0 if logstd_bounds is None else logstd_bounds.shape[-1]
     lay = _FlatLayout(_layer_sizes(params), n_extra)
     theta = _pack(lay, params, logstd_bounds, m, **tkwargs)
@@ -592,7 +591,6 @@ def robust_pretrain(
     progress: bool = False,
     callback: Callable[[dict], None] | None = None,
     backend: str = "analytic",
-    compute_dtype: torch.dtype | None = None,
 ) -> list[dict]:
     r"""Train MLP weights in place with RoMA's robust objective (Eq. 1).
 
@@ -615,11 +613,10 @@ def robust_pretrain(
         generator: Optional random generator for shuffling and noise.
         progress: Show a tqdm progress bar over epochs.
         callback: Called after every epoch with that epoch's history record.
-        backend: ``"analytic"`` (fast, default) or ``"autograd"`` (reference).
-        compute_dtype: Dtype of the training arithmetic of the analytic
-            backend (e.g. ``torch.float`` for ``float64`` weights); the random
-            draws and the returned weights keep their dtypes. Default: the
-            weights' dtype.
+        backend: ``"analytic"`` (fast, default; its arithmetic runs in
+            ``options.compute_dtype``, the random draws and the returned
+            weights keep their dtypes) or ``"autograd"`` (the reference, in the
+            weights' dtype whatever ``options.compute_dtype`` says).
 
     Returns:
         The training history: one dict per epoch with ``epoch``,
@@ -630,8 +627,6 @@ def robust_pretrain(
             f"Unknown pre-training backend {backend!r}; use 'analytic' or 'autograd'."
         )
     if backend == "autograd":
-        if compute_dtype not in (None, params[0].dtype):
-            raise RoMAInputError("compute_dtype needs the 'analytic' backend.")
         return _robust_pretrain_autograd(
             params,
             train_X,
@@ -656,7 +651,6 @@ def robust_pretrain(
         generators=[generator],
         progress=progress,
         callback=None if callback is None else (lambda records: callback(records[0])),
-        compute_dtype=compute_dtype,
     )
     return histories[0]
 

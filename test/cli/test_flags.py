@@ -24,10 +24,13 @@ def test_every_option_has_a_flag_with_its_default():
     help_text = _run("--help").output
     for cls in (PretrainingOptions, AscentOptions):
         for name in cls.names():
-            if cls is AscentOptions and name in ("lr", "epsilon"):
+            if cls is AscentOptions and name in ("lr", "epsilon", "compute_dtype"):
                 continue
             assert f"--{name.replace('_', '-')}" in help_text
     assert "--ascent-lr" in help_text and "--adaptation-epsilon" in help_text
+    assert "--ascent-compute-dtype" in help_text
+    flags = [opt for p in _echo.params for opt in p.opts]
+    assert len(flags) == len(set(flags))  # no flag declared twice
     assert "[default: 100]" in help_text  # steps, read from the dataclass
     assert "[default: 64,64]" in help_text
 

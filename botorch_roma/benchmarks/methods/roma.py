@@ -66,8 +66,9 @@ from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import optimize_roma
 from botorch_roma.latent.roma import LatentRoMA
 from botorch_roma.latent.vae import CategoricalVAE
+from botorch_roma.models.ensemble import build_proxy
 from botorch_roma.models.epsilon import EPSILON_GRID, EpsilonSelection
-from botorch_roma.models.roma import RoMAModel, select_epsilon
+from botorch_roma.models.roma import select_epsilon
 from botorch_roma.options import (
     LATENT_DEFAULTS,
     SMOKE_BUDGET,
@@ -278,7 +279,7 @@ def roma(
     key = (task.name, tuple(view.X.shape), float(view.Y.sum()))
     epsilon = _choose_epsilon(run, pre, (view.X, view.Y), key, asc)
     with manual_seed(seed):
-        model = RoMAModel(view.X, view.Y, epsilon=epsilon, **pre).fit(seed=seed)
+        model = build_proxy(view.X, view.Y, epsilon=epsilon, **pre).fit(seed=seed)
         bounds = None if view.bounds is None else view.bounds.to(view.X)
         candidates, _ = optimize_roma(
             model,
@@ -301,12 +302,15 @@ def _choose_epsilon(
     r"""The run's pre-training ``epsilon``: given or chosen, scaled and recorded.
 
     Pops ``epsilon`` from ``model_options``; with the offline rule on, the
-    rule picks it for ``data`` (cached under ``key``). Records the value, its
-    source and the adaptation radius with :func:`record_run_info`.
+    rule picks it for ``data`` (cached under ``key``) by fitting single
+    proxies, also for an ensemble (``num_models``), so every RoMA variant
+    shares the ``roma`` entry's value. Records the value, its source and the
+    adaptation radius with :func:`record_run_info`.
     """
     epsilon = model_options.pop("epsilon", PretrainingOptions.epsilon)
     if run.selects_epsilon:
-        epsilon = offline_epsilon(data, key=key, grid=run.grid, **model_options)
+        rule_options = {k: v for k, v in model_options.items() if k != "num_models"}
+        epsilon = offline_epsilon(data, key=key, grid=run.grid, **rule_options)
     epsilon = epsilon * run.epsilon_scale
     record_run_info(
         epsilon=float(epsilon),
