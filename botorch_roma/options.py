@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 #: The supported pre-training losses.
-LOSSES = ("mse", "nll")
+LOSSES = ("mse", "nll", "listnet")
 #: The supported adaptation modes.
 ADAPTATION_MODES = ("per_candidate", "shared", "none")
 #: The supported adaptation backends.
@@ -443,8 +443,9 @@ class PretrainingOptions(RoMAOptions):
     batch_size: int = option(128, "Minibatch size.", low=1)
     loss: str = option(
         "nll",
-        "'nll' (Gaussian NLL with a learned std, the authors' code) or 'mse' "
-        "(the paper's squared error).",
+        "'nll' (Gaussian NLL with a learned std, the authors' code), 'mse' "
+        "(the paper's squared error) or 'listnet' (a listwise ranking loss over "
+        "each minibatch; the output is then z-normalized on the training data).",
         choices=LOSSES,
     )
     grad_clip: float | None = option(

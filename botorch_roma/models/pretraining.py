@@ -10,6 +10,14 @@ worst-case perturbation stays in the ball ``||delta_l||_F <= epsilon *
 "perturb, gradient, restore, step" pattern of adversarial weight perturbation
 [Wu2020awp]_ used by RoMA [Yu2021roma]_.
 
+The loss is the squared error (the paper), a Gaussian negative log-likelihood
+(the authors' code) or the listwise ranking loss ListNet [Cao2007listnet]_,
+which treats every minibatch as one list. ListNet only fixes predictions up to
+a shift and scale, and RoMA's consistency term and trust radius read
+prediction *values*, so after a ListNet fit the output layer is rescaled to
+give mean 0 and standard deviation 1 on the training inputs: the scale of the
+standardized targets (the z-normalization of [Tan2025ram]_).
+
 References:
 
 .. [Yu2021roma]
@@ -19,6 +27,14 @@ References:
 .. [Wu2020awp]
     D. Wu, S.-T. Xia, Y. Wang. Adversarial Weight Perturbation Helps Robust
     Generalization. NeurIPS 2020.
+
+.. [Cao2007listnet]
+    Z. Cao, T. Qin, T.-Y. Liu, M.-F. Tsai, H. Li. Learning to Rank: From
+    Pairwise Approach to Listwise Approach. ICML 2007.
+
+.. [Tan2025ram]
+    R.-X. Tan, K. Xue, S.-H. Lyu, H. Shang, Y. Wang, Y. Wang, S. Fu, C. Qian.
+    Offline Model-Based Optimization by Learning to Rank. ICLR 2025.
 """
 
 from __future__ import annotations
@@ -37,6 +53,7 @@ from botorch_roma.options import PretrainingOptions
 
 __all__ = [
     "gaussian_nll",
+    "listnet_loss",
     "robust_pretrain",
     "robust_pretrain_ensemble",
     "worst_case_perturbation",
@@ -66,13 +83,64 @@ def gaussian_nll(output: Tensor, y: Tensor, logstd_bounds: Tensor) -> Tensor:
     return (0.5 * z.square() + logstd).mean()
 
 
+def listnet_loss(pred: Tensor, target: Tensor) -> Tensor:
+    r"""The ListNet loss [Cao2007listnet]_ of lists of predictions.
+
+    Args:
+        pred: ``batch_shape x m`` predictions.
+        target: ``batch_shape x m`` true scores.
+
+    Returns:
+        The cross-entropy between ``softmax(target)`` and ``softmax(pred)``
+        over the last dimension, averaged over ``batch_shape``.
+
+    Example:
+        >>> y = torch.tensor([[0.0, 1.0, 2.0]])
+        >>> bool(listnet_loss(y, y) < listnet_loss(-y, y))
+        True
+    """
+    log_p = torch.log_softmax(pred, dim=-1)
+    return -(torch.softmax(target, dim=-1) * log_p).sum(dim=-1).mean()
+
+
 def _loss(
-    params: Sequence[Tensor], X: Tensor, y: Tensor, logstd_bounds: Tensor | None
+    params: Sequence[Tensor],
+    X: Tensor,
+    y: Tensor,
+    logstd_bounds: Tensor | None,
+    listnet: bool = False,
 ) -> Tensor:
     out = mlp_forward(params, X)
+    if listnet:
+        return listnet_loss(out[..., 0], y)
     if logstd_bounds is None:
         return (out[..., 0] - y).square().mean()
     return gaussian_nll(out, y, logstd_bounds)
+
+
+def _val_mse(mean: Tensor, y: Tensor, listnet: bool) -> Tensor:
+    r"""Validation MSE over the last dimension; of the z-scored predictions
+    for ListNet (its outputs have no scale until the fit is normalized)."""
+    if listnet:
+        mean = (mean - mean.mean(-1, keepdim=True)) / mean.std(-1, keepdim=True)
+    return (mean - y).square().mean(-1)
+
+
+def zscore_output_(params: Sequence[Tensor], X: Tensor) -> None:
+    r"""Rescale the output layer so the first output has mean 0 and standard
+    deviation 1 over ``X`` (in place; per member for stacked weights).
+
+    Args:
+        params: ``[W_1, b_1, ..., W_L, b_L]``, optionally with a leading
+            member dimension ``m`` on every tensor.
+        X: ``n x d`` inputs.
+    """
+    members = params[-1].dim() == 2
+    with torch.no_grad():
+        out = mlp_forward(params, X, members=members)[..., 0]  # (m x) n
+        mu, sd = out.mean(-1), out.std(-1).clamp_min(1e-12)
+        params[-2][..., 0].div_(sd.unsqueeze(-1))
+        params[-1][..., 0].sub_(mu).div_(sd)
 
 
 def worst_case_perturbation(
@@ -83,6 +151,7 @@ def worst_case_perturbation(
     steps: int,
     logstd_bounds: Tensor | None = None,
     apply: bool = False,
+    listnet: bool = False,
 ) -> list[Tensor]:
     r"""Find the worst-case weight perturbation inside the per-tensor ball.
 
@@ -99,6 +168,7 @@ def worst_case_perturbation(
         logstd_bounds: Soft log-std bounds for the NLL loss, else ``None``.
         apply: If True, leave ``params`` at ``theta + delta`` (the caller must
             subtract ``delta`` again); otherwise restore ``theta``.
+        listnet: Ascend the ListNet loss of the list ``X`` instead.
 
     Returns:
         The perturbations ``delta_l``, one per tensor.
@@ -107,7 +177,7 @@ def worst_case_perturbation(
         etas = [epsilon / steps * p.norm() for p in params]
         deltas = [torch.zeros_like(p) for p in params]
     for _ in range(steps):
-        loss = _loss(params, X, y, logstd_bounds)
+        loss = _loss(params, X, y, logstd_bounds, listnet)
         grads = torch.autograd.grad(loss, params)
         with torch.no_grad():
             for p, d, g, eta in zip(params, deltas, grads, etas):
@@ -199,6 +269,7 @@ class _TrainState:
         self, lay: _FlatLayout, theta: Tensor, options: PretrainingOptions, nll: bool
     ) -> None:
         self.lay, self.theta, self.options, self.nll = lay, theta, options, nll
+        self.listnet = options.loss == "listnet"
         self.pert, self.grad = torch.empty_like(theta), torch.zeros_like(theta)
         self.exp_avg, self.exp_avg_sq = torch.zeros_like(theta), torch.zeros_like(theta)
         self.step = 0
@@ -222,8 +293,11 @@ class _Head:
     r"""The loss head for ``m x out x B`` outputs, with per-minibatch constants."""
 
     def __init__(self, st: _TrainState, y: Tensor) -> None:
-        self.y, self.nll = y, st.nll
+        self.y, self.nll, self.listnet = y, st.nll, st.listnet
         self.one = torch.ones((), dtype=y.dtype, device=y.device)
+        if self.listnet:  # every member's minibatch is one list
+            self.log_p = torch.log_softmax(y, -1)
+            self.p = torch.exp(self.log_p)
         if self.nll:
             bounds = st.lay.view(st.theta, "extra")
             self.lo, self.hi = bounds[:, :1], bounds[:, 1:]
@@ -236,6 +310,9 @@ class _Head:
         is left out. With ``s = sigmoid(raw - hi)`` and ``H = exp(hi - lo)``,
         ``exp(-logstd) = exp(-lo) / (1 + H s)``: one transcendental per row.
         """
+        if self.listnet:
+            torch.sub(torch.softmax(out[:, 0], -1), self.p, out=gout[:, 0])
+            return
         if not self.nll:
             torch.sub(out[:, 0], self.y, out=gout[:, 0])
             return
@@ -255,6 +332,10 @@ class _Head:
             The ``m`` minibatch losses.
         """
         mean, B = out[:, 0], out.shape[-1]
+        if self.listnet:
+            log_q = torch.log_softmax(mean, -1)
+            torch.sub(torch.exp(log_q), self.p, out=gout[:, 0])
+            return -(self.p * log_q).sum(-1)
         if not self.nll:
             r = mean - self.y
             torch.mul(r, 2.0 / B, out=gout[:, 0])
@@ -434,10 +515,13 @@ def _epoch_records(st: _TrainState, epoch: int, losses: Tensor, val_X, val_y):
     if val_X is not None and val_X.shape[0] > 0:
         out = _flat_forward(st.lay, st.theta, val_X.to(st.theta))
         val_y = val_y.to(st.theta)
-        mse = (out[..., 0] - val_y).square().mean(-1)
+        mse = _val_mse(out[..., 0], val_y, st.listnet)
         nll = None
         if st.nll:
             nll = _gaussian_nll_rows(out, val_y, st.lay.view(st.theta, "extra"))
+        elif st.listnet:  # the validation rows as one list
+            nll = -(torch.softmax(val_y, -1) * torch.log_softmax(out[..., 0], -1))
+            nll = nll.sum(-1)
         for i, (r, v) in enumerate(zip(records, mse.tolist())):
             r["val_mse"] = v
             r["val_loss"] = v if nll is None else nll[i].item()
@@ -576,6 +660,8 @@ def robust_pretrain_ensemble(
             st, train_X, train_y, generators, val_X, val_y, progress, on_epoch
         )
     _unpack_(lay, theta, params, logstd_bounds)
+    if st.listnet:
+        zscore_output_(params, train_X.to(params[0]))
     return histories
 
 
@@ -678,6 +764,7 @@ def _robust_pretrain_autograd(
     n = train_X.shape[0]
     eps, K = options.epsilon, options.inner_steps
     perturb = eps > 0 and K > 0
+    listnet = options.loss == "listnet"
     history = []
     epochs = tqdm(
         range(options.num_epochs(train_X.shape[0])),
@@ -701,10 +788,10 @@ def _robust_pretrain_autograd(
             deltas = None
             if perturb:
                 deltas = worst_case_perturbation(
-                    params, xb, yb, eps, K, logstd_bounds, apply=True
+                    params, xb, yb, eps, K, logstd_bounds, apply=True, listnet=listnet
                 )
             optimizer.zero_grad(set_to_none=True)
-            loss = _loss(params, xb, yb, logstd_bounds)
+            loss = _loss(params, xb, yb, logstd_bounds, listnet)
             loss.backward()
             if deltas is not None:
                 with torch.no_grad():
@@ -725,12 +812,12 @@ def _robust_pretrain_autograd(
         if val_X is not None and val_X.shape[0] > 0:
             with torch.no_grad():
                 out = mlp_forward(params, val_X)
-                record["val_mse"] = (out[..., 0] - val_y).square().mean().item()
-                record["val_loss"] = (
-                    record["val_mse"]
-                    if logstd_bounds is None
-                    else gaussian_nll(out, val_y, logstd_bounds).item()
-                )
+                record["val_mse"] = _val_mse(out[..., 0], val_y, listnet).item()
+                record["val_loss"] = record["val_mse"]
+                if listnet:
+                    record["val_loss"] = listnet_loss(out[..., 0], val_y).item()
+                elif logstd_bounds is not None:
+                    record["val_loss"] = gaussian_nll(out, val_y, logstd_bounds).item()
         history.append(record)
         if progress:
             epochs.set_postfix(loss=f"{record['train_loss']:.4f}")
@@ -738,4 +825,6 @@ def _robust_pretrain_autograd(
             callback(record)
     if not all(torch.isfinite(p).all() for p in trainable):
         raise _diverged(eps, options.lr, "non-finite weights after training")
+    if listnet:
+        zscore_output_(params, train_X)
     return history

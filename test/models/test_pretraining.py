@@ -5,8 +5,10 @@ from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.models.mlp import init_mlp_params
+from botorch_roma.models.mlp import mlp_forward
 from botorch_roma.models.pretraining import (
     PretrainingOptions,
+    listnet_loss,
     robust_pretrain,
     robust_pretrain_ensemble,
 )
@@ -81,7 +83,7 @@ class TestRobustPretrain(BotorchTestCase):
                 else {"atol": 2e-3, "rtol": 2e-3}
             )
             for d in (4, 20):
-                for loss in ("nll", "mse"):
+                for loss in ("nll", "mse", "listnet"):
                     ref = _fit("autograd", d, loss, **tkwargs)
                     fast = _fit("analytic", d, loss, **tkwargs)
                     self.assertSameFit(ref, fast, **tol)
@@ -189,6 +191,40 @@ class TestRobustPretrain(BotorchTestCase):
         for a, b in zip(fits[None], fits["float32"]):
             self.assertAllClose(a, b, atol=1e-4, rtol=1e-3)
             self.assertFalse(torch.equal(a, b))
+
+    def test_listnet_loss(self):
+        for dtype in (torch.float, torch.double):
+            gen = torch.Generator().manual_seed(0)
+            y = torch.randn(3, 5, generator=gen, dtype=dtype)
+            # Constant predictions: the cross-entropy with a uniform distribution.
+            flat = listnet_loss(torch.zeros_like(y), y)
+            self.assertAllClose(flat, torch.tensor(math.log(5), dtype=dtype))
+            # Only differences within a list count; the right order beats the
+            # reverse.
+            self.assertAllClose(listnet_loss(y + 3.0, y), listnet_loss(y, y))
+            self.assertLess(listnet_loss(2 * y, y), flat)
+            self.assertLess(flat, listnet_loss(-2 * y, y))
+
+    def test_listnet_fit_ranks_and_is_z_normalized(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            options = PretrainingOptions(
+                epochs=30, epsilon=0.01, inner_steps=2, batch_size=16, loss="listnet"
+            )
+            for backend in ("analytic", "autograd"):
+                params, _, history = _fit(
+                    backend, 4, "listnet", options=options, **tkwargs
+                )
+                X, y = _data(4, **tkwargs)
+                with torch.no_grad():
+                    pred = mlp_forward(params, X[:70])[..., 0]
+                # The output is z-normalized on the training inputs ...
+                self.assertAllClose(pred.mean(), torch.zeros((), **tkwargs), atol=1e-4)
+                self.assertAllClose(pred.std(), torch.ones((), **tkwargs), atol=1e-4)
+                # ... and ranks held-out rows: a scale-free validation MSE of
+                # the z-scored predictions well below that of a constant (~1).
+                self.assertLess(history[-1]["val_mse"], 0.5)
+                self.assertLess(history[-1]["train_loss"], history[0]["train_loss"])
 
     def test_invalid_backend(self):
         params, bounds = _weights(4, "nll", 0, dtype=torch.double)

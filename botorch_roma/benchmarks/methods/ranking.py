@@ -53,13 +53,13 @@ from botorch_roma.benchmarks.methods.gradient_ascent import (
 )
 from botorch_roma.benchmarks.methods.utils import zscore_transform
 from botorch_roma.datasets import OfflineTask
+from botorch_roma.models.pretraining import listnet_loss
 from botorch_roma.options import option
 
 __all__ = [
     "ListNetOptions",
     "ZScoredProxy",
     "listnet_ascent",
-    "listnet_loss",
     "listwise_batches",
     "train_listnet_proxy",
 ]
@@ -78,26 +78,6 @@ class ListNetOptions(GradientAscentOptions):
         low=2,
     )
     batch_size: int = option(1, "Lists per Adam step.", low=1)
-
-
-def listnet_loss(pred: Tensor, target: Tensor) -> Tensor:
-    r"""The ListNet loss [Cao2007listnet]_ of lists of predictions.
-
-    Args:
-        pred: ``batch_shape x m`` predictions.
-        target: ``batch_shape x m`` true scores.
-
-    Returns:
-        The cross-entropy between ``softmax(target)`` and ``softmax(pred)``
-        over the last dimension, averaged over ``batch_shape``.
-
-    Example:
-        >>> y = torch.tensor([[0.0, 1.0, 2.0]])
-        >>> bool(listnet_loss(y, y) < listnet_loss(-y, y))
-        True
-    """
-    log_p = torch.log_softmax(pred, dim=-1)
-    return -(torch.softmax(target, dim=-1) * log_p).sum(dim=-1).mean()
 
 
 def listwise_batches(

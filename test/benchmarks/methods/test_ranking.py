@@ -1,7 +1,5 @@
 r"""Tests for botorch_roma/benchmarks/methods/ranking.py."""
 
-import math
-
 import pytest
 import torch
 
@@ -10,7 +8,6 @@ from botorch_roma.benchmarks.methods.ranking import (
     ListNetOptions,
     ZScoredProxy,
     listnet_ascent,
-    listnet_loss,
     listwise_batches,
     train_listnet_proxy,
 )
@@ -41,17 +38,6 @@ def test_options_and_smoke_budget():
     task = tiny_continuous_task()
     with pytest.raises(RoMAInputError, match="batch_size must be >= 1"):
         listnet_ascent(task, n=4, smoke=True, batch_size=0)
-
-
-@pytest.mark.parametrize("dtype", [torch.float, torch.double])
-def test_listnet_loss(dtype):
-    y = torch.randn(3, 5, generator=torch.Generator().manual_seed(0), dtype=dtype)
-    # Constant predictions: the cross-entropy with a uniform distribution.
-    flat = listnet_loss(torch.zeros_like(y), y)
-    assert torch.allclose(flat, torch.tensor(math.log(5), dtype=dtype))
-    # Only differences within a list count; the right order beats the reverse.
-    assert torch.allclose(listnet_loss(y + 3.0, y), listnet_loss(y, y))
-    assert listnet_loss(2 * y, y) < flat < listnet_loss(-2 * y, y)
 
 
 def test_listwise_batches_cut_one_shuffle_into_lists():
