@@ -4,8 +4,7 @@ import torch
 from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.models.mlp import init_mlp_params
-from botorch_roma.models.mlp import mlp_forward
+from botorch_roma.models.mlp import init_mlp_params, mlp_forward
 from botorch_roma.models.pretraining import (
     PretrainingOptions,
     listnet_loss,
