@@ -221,9 +221,13 @@ class RoMAProxy(Model):
         )
         out_features = 2 if self.options.loss == "nll" else 1
         self._init_weights(d, out_features, **tkwargs)
+        d_dev = train_X.device
         self.training_history: list[dict] = []
         #: The offline rule's choice and evidence when ``epsilon="auto"``.
         self.epsilon_selection: EpsilonSelection | None = None
+        #: Rows of ``train_X`` held out of the last fit (validation loss,
+        #: calibration checks); empty when ``val_size`` is 0.
+        self.validation_indices = torch.zeros(0, dtype=torch.long, device=d_dev)
         self.is_fitted = False
         self.eval()
 
@@ -340,6 +344,7 @@ class RoMAProxy(Model):
                 "lower val_size."
             )
         perm = torch.randperm(n, generator=generator, device=self._train_Z.device)
+        self.validation_indices = perm[:val_size]
         return perm[:val_size], perm[val_size:]
 
     def _pretrain(

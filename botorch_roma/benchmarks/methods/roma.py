@@ -51,8 +51,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import torch
 from botorch.exceptions.errors import UnsupportedError
 from botorch.utils.sampling import manual_seed
+from scipy.stats import spearmanr
 from torch import Tensor
 
 from botorch_roma.benchmarks.methods.options import MethodOptions
@@ -66,9 +68,9 @@ from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import optimize_roma
 from botorch_roma.latent.roma import LatentRoMA
 from botorch_roma.latent.vae import CategoricalVAE
-from botorch_roma.models.ensemble import build_proxy
+from botorch_roma.models.ensemble import RoMAEnsembleModel, build_proxy
 from botorch_roma.models.epsilon import EPSILON_GRID, EpsilonSelection
-from botorch_roma.models.roma import select_epsilon
+from botorch_roma.models.roma import RoMAProxy, select_epsilon
 from botorch_roma.options import (
     LATENT_DEFAULTS,
     SMOKE_BUDGET,
@@ -85,6 +87,7 @@ __all__ = [
     "RoMAMethodOptions",
     "clear_epsilon_cache",
     "offline_epsilon",
+    "record_calibration",
     "roma",
     "roma_no_adapt",
     "roma_smoothing_only",
@@ -289,7 +292,28 @@ def roma(
             duplicate_starts="jitter",
             **asc,
         )
+    record_calibration(model)
     return view.decode(candidates.detach())
+
+
+def record_calibration(model: RoMAProxy) -> None:
+    r"""Record how well an ensemble's spread ranks its errors on held-out rows.
+
+    For a :class:`~botorch_roma.models.ensemble.RoMAEnsembleModel`, the
+    Spearman correlation between the predicted standard deviation and the
+    absolute error of the predicted mean on the rows held out of its fit
+    (``model.validation_indices``) is recorded as ``calibration_spearman``
+    (with ``calibration_rows``); nothing for a single proxy.
+    """
+    idx = model.validation_indices
+    if not isinstance(model, RoMAEnsembleModel) or idx.numel() < 3:
+        return
+    with torch.no_grad():
+        posterior = model.posterior(model.train_X[idx])
+    err = (posterior.mean - model.train_Y[idx]).abs().squeeze(-1)
+    std = posterior.variance.sqrt().squeeze(-1)
+    rho = spearmanr(std.cpu().numpy(), err.cpu().numpy()).statistic
+    record_run_info(calibration_spearman=float(rho), calibration_rows=int(idx.numel()))
 
 
 def _choose_epsilon(
@@ -361,6 +385,7 @@ def _latent_roma(
     with manual_seed(seed):
         roma_latent.fit(seqs, Y, num_categories=int(task.num_categories), seed=seed)
         candidates, _ = roma_latent.generate(n=n, seed=seed)
+    record_calibration(roma_latent.model)  # on held-out latent codes
     return candidates.to(task.X)
 
 

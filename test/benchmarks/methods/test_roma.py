@@ -92,6 +92,26 @@ def test_roma_records_its_epsilon():
         METHODS["roma"](task, n=N, seed=0, smoke=True, adaptation_epsilon=-1.0)
 
 
+def test_roma_ensemble_records_its_calibration():
+    task = tiny_continuous_task()
+    with collect_run_info() as info:
+        METHODS["roma"](task, n=N, seed=0, smoke=True, select_epsilon=False)
+    assert "calibration_spearman" not in info  # a single proxy has no spread
+    with collect_run_info() as info:
+        X = METHODS["roma"](
+            task,
+            n=N,
+            seed=0,
+            smoke=True,
+            select_epsilon=False,
+            num_models=3,
+            val_size=8,
+        )
+    assert X.shape == (N, task.dim)
+    assert -1.0 <= info["calibration_spearman"] <= 1.0
+    assert info["calibration_rows"] == 8
+
+
 def test_roma_adaptation_epsilon_changes_the_ascent():
     task = tiny_continuous_task()
     common = dict(n=N, seed=0, smoke=True, select_epsilon=False, epsilon=1e-2)
