@@ -59,8 +59,10 @@ __all__ = [
     "BACKENDS",
     "COMPUTE_DTYPES",
     "BUILTIN_DATASET_BUDGET",
+    "DEFAULT_PRESET",
     "LATENT_DEFAULTS",
     "LOSSES",
+    "PRESETS",
     "AscentOptions",
     "LatentOptions",
     "PretrainingOptions",
@@ -69,6 +71,7 @@ __all__ = [
     "SMOKE_BUDGET",
     "VAEOptions",
     "option",
+    "preset_overrides",
     "split_options",
 ]
 
@@ -638,6 +641,50 @@ SMOKE_BUDGET: dict[type[RoMAOptions], dict[str, Any]] = {
     AscentOptions: {"steps": 5, "adapt_steps": 3},
     VAEOptions: {"epochs": 2, "hidden_size": 16, "latent_dim": 4},
 }
+
+#: Named configurations of the Ax step (``RoMAGenerationStep(preset=...)``)
+#: and the command line (``--preset``), as overrides of the option classes;
+#: options given explicitly override them. ``"paper"`` is RoMA as published:
+#: one robust proxy (Eq. 1) and the adapted ascent (Eq. 2) at the option
+#: classes' defaults, which is also what ``RoMAModel`` + ``optimize_roma`` do.
+#: ``"ensemble"`` adds five robust proxies, a pessimistic aggregate
+#: (mean - std) and the offline choice of the ascent length; how it was
+#: chosen (and against which alternatives) is in the README ("How the
+#: ensemble defaults will be chosen").
+PRESETS: dict[str, dict[type[RoMAOptions], dict[str, Any]]] = {
+    "paper": {},
+    "ensemble": {
+        PretrainingOptions: {"num_models": 5},
+        AscentOptions: {"pessimism": 1.0, "select": "best", "steps": 300},
+    },
+}
+
+#: The preset the Ax step and the command line use when none is given.
+DEFAULT_PRESET = "paper"
+
+
+def preset_overrides(name: str | None, cls: type[RoMAOptions]) -> dict[str, Any]:
+    r"""The option overrides of preset ``name`` for the option class ``cls``.
+
+    Args:
+        name: A key of :data:`PRESETS`, or ``None`` for :data:`DEFAULT_PRESET`.
+        cls: The option class.
+
+    Returns:
+        A (new) dict of option overrides.
+
+    Example:
+        >>> preset_overrides("ensemble", PretrainingOptions)
+        {'num_models': 5}
+    """
+    name = DEFAULT_PRESET if name is None else name
+    if name not in PRESETS:
+        raise RoMAInputError(
+            f"Unknown preset {name!r}; use one of {sorted(PRESETS)} (or None for "
+            f"the default, {DEFAULT_PRESET!r})."
+        )
+    return dict(PRESETS[name].get(cls, {}))
+
 
 #: The ascent budget of ``botorch-roma design`` on its built-in dataset, so the
 #: README's main command finishes in about a minute on two CPU cores.

@@ -321,6 +321,7 @@ def run_design(
     ascent: dict[str, Any],
     seed: int,
     progress: bool,
+    preset: str | None = None,
 ) -> tuple[pd.DataFrame, Client]:
     r"""Run the offline Ax flow and return the designs with their predictions.
 
@@ -332,10 +333,14 @@ def run_design(
         ascent: RoMA ascent options.
         seed: The seed.
         progress: Show progress bars.
+        preset: The named configuration under ``pretraining`` and ``ascent``
+            (see :class:`~botorch_roma.ax.generation.RoMAGenerationStep`).
 
     Returns:
-        A DataFrame with one row per design (parameters and
-        ``predicted_<objective>``), and the client.
+        A DataFrame with one row per design (parameters,
+        ``predicted_<objective>`` and, for an ensemble, its standard error
+        ``predicted_<objective>_sem``, the spread across members), and the
+        client.
     """
     if isinstance(n, bool) or n < 1:
         raise RoMAInputError(f"n must be a positive integer, got {n}.")
@@ -354,7 +359,11 @@ def run_design(
         raise RoMAInputError(f"Invalid search space or objective: {e}") from e
     client.set_generation_strategy(
         roma_generation_strategy(
-            pretraining=pretraining, ascent=ascent, seed=seed, progress=progress
+            pretraining=pretraining,
+            ascent=ascent,
+            seed=seed,
+            progress=progress,
+            preset=preset,
         )
     )
     attach_offline_data(client, table, tracking_metrics=spec.tracking_metrics)
@@ -369,5 +378,9 @@ def run_design(
         sign = -1.0 if spec.minimize else 1.0
         predicted = [sign * v for v in run.gen_metadata["expected_acquisition_value"]]
     designs[f"predicted_{objective}"] = np.asarray(predicted, dtype=float)
+    if run.model_predictions is not None:
+        variance = run.model_predictions[1].get(objective, {}).get(objective)
+        if variance is not None and np.isfinite(variance).all() and any(variance):
+            designs[f"predicted_{objective}_sem"] = np.sqrt(np.asarray(variance))
     designs.insert(0, "arm_name", [arm.name for arm in run.arms])
     return designs, client

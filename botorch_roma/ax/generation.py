@@ -56,6 +56,7 @@ from botorch_roma.options import (
     LatentOptions,
     PretrainingOptions,
     RunOptions,
+    preset_overrides,
 )
 
 __all__ = ["RoMAGenerationStep", "generate_batch", "roma_generation_strategy"]
@@ -90,6 +91,7 @@ class RoMAGenerationStep(GenerationStep):
         timeout_sec: float | None = None,
         num_trials: int = -1,
         latent: bool | dict[str, Any] | LatentOptions | None = None,
+        preset: str | None = None,
     ) -> GenerationNode:
         r"""Build the generation node.
 
@@ -113,12 +115,25 @@ class RoMAGenerationStep(GenerationStep):
                 ``ascent`` then configure the latent proxy and the latent
                 ascent (on top of the latent route's defaults). See
                 :mod:`botorch_roma.ax.latent`.
+            preset: A named configuration from
+                :data:`~botorch_roma.options.PRESETS` (``"paper"``: RoMA as
+                published; ``"ensemble"``: five proxies, a pessimistic
+                aggregate and the offline choice of the ascent length) that
+                ``pretraining`` and ``ascent`` override; ``None``:
+                :data:`~botorch_roma.options.DEFAULT_PRESET`. The node stores
+                the resolved options, so it saves to JSON without the name.
 
         Returns:
             A ``GenerationNode`` named ``"RoMA"``.
         """
-        ascent_options = AscentOptions.overrides(ascent, json=True)
-        pretraining = PretrainingOptions.overrides(pretraining, json=True)
+        ascent_options = {
+            **preset_overrides(preset, AscentOptions),
+            **AscentOptions.overrides(ascent, json=True),
+        }
+        pretraining = {
+            **preset_overrides(preset, PretrainingOptions),
+            **PretrainingOptions.overrides(pretraining, json=True),
+        }
         run = RunOptions.overrides(
             {"seed": seed, "progress": progress, "timeout_sec": timeout_sec}
         )

@@ -45,8 +45,11 @@ from botorch_roma.datasets import BUILTIN_DATASET, OfflineTask, builtin_dataset
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.options import (
     BUILTIN_DATASET_BUDGET,
+    DEFAULT_PRESET,
+    PRESETS,
     AscentOptions,
     PretrainingOptions,
+    preset_overrides,
 )
 
 __all__ = ["design"]
@@ -167,6 +170,14 @@ def _report_oracle(designs: pd.DataFrame, table: pd.DataFrame, task: Any) -> Non
     help="Where to write the designs (CSV).",
 )
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--preset",
+    type=click.Choice(sorted(PRESETS)),
+    default=DEFAULT_PRESET,
+    show_default=True,
+    help="Named configuration under the option flags: 'paper' (RoMA as "
+    "published) or 'ensemble' (five proxies, mean - std, best iterate).",
+)
 @click.option("--quiet", "--no-progress", "quiet", is_flag=True, help="No bars.")
 @roma_flags
 def design(**flags: Any) -> None:
@@ -183,13 +194,22 @@ def design(**flags: Any) -> None:
     try:
         problem = _builtin_problem if flags["data"] is None else _table_problem
         table, spec, task, budget = problem(flags)
-        pretraining = {**budget.get(PretrainingOptions, {}), **given[0]}
-        ascent = {**budget.get(AscentOptions, {}), **given[1]}
+        preset = flags["preset"]
+        pretraining = {
+            **preset_overrides(preset, PretrainingOptions),
+            **budget.get(PretrainingOptions, {}),
+            **given[0],
+        }
+        ascent = {
+            **preset_overrides(preset, AscentOptions),
+            **budget.get(AscentOptions, {}),
+            **given[1],
+        }
         pretraining = PretrainingOptions.overrides(pretraining)
         ascent = AscentOptions.overrides(ascent)
         shown = {**pretraining, **ascent}
         click.echo(
-            "RoMA settings: "
+            f"RoMA settings: preset {preset!r}; "
             + (", ".join(f"{k}={v}" for k, v in shown.items()) or "package defaults")
             + f" (other options at their defaults), seed={flags['seed']}, "
             f"n={flags['n']}."
@@ -203,6 +223,7 @@ def design(**flags: Any) -> None:
             ascent=ascent,
             seed=flags["seed"],
             progress=not flags["quiet"],
+            preset=preset,
         )
         elapsed = time.monotonic() - start
         if task is not None:

@@ -34,7 +34,12 @@ from botorch_roma.ax import (
 )
 from botorch_roma.ax.data import experiment_of
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.options import AscentOptions
+from botorch_roma.options import (
+    DEFAULT_PRESET,
+    PRESETS,
+    AscentOptions,
+    PretrainingOptions,
+)
 from test.ax.helpers import (
     FAST,
     fast_strategy,
@@ -85,6 +90,36 @@ class TestRoMAGenerationStep(BotorchTestCase):
             RoMAGenerationStep(ascent=[1, 2])
         strategy = roma_generation_strategy(seed=0)
         self.assertEqual([n.name for n in strategy._nodes], ["GenerationStep_0_RoMA"])
+
+    def test_presets(self):
+        def parts(node):
+            kwargs = node.generator_specs[0].generator_kwargs
+            config = kwargs["surrogate_spec"].model_configs[0]
+            return config, kwargs["acquisition_options"]
+
+        config, ascent = parts(RoMAGenerationStep(preset="paper"))
+        self.assertEqual(config.botorch_model_class.__name__, "RoMAModel")
+        self.assertNotIn("pessimism", ascent)
+        for name, overrides in PRESETS.items():
+            config, ascent = parts(RoMAGenerationStep(preset=name))
+            for key, value in overrides.get(PretrainingOptions, {}).items():
+                self.assertEqual(config.model_options[key], value)
+            for key, value in overrides.get(AscentOptions, {}).items():
+                self.assertEqual(ascent[key], value)
+        # The default preset, and explicit options winning over a preset.
+        self.assertEqual(
+            parts(RoMAGenerationStep())[1],
+            parts(RoMAGenerationStep(preset=DEFAULT_PRESET))[1],
+        )
+        config, ascent = parts(
+            RoMAGenerationStep(
+                preset="ensemble", pretraining={"num_models": 3}, ascent={"steps": 7}
+            )
+        )
+        self.assertEqual(config.botorch_model_class.__name__, "RoMAEnsembleModel")
+        self.assertEqual((config.model_options["num_models"], ascent["steps"]), (3, 7))
+        with self.assertRaisesRegex(RoMAInputError, "Unknown preset 'best'"):
+            RoMAGenerationStep(preset="best")
 
     def test_fast_budgets_are_in_use(self):
         # Guard: the helpers' budgets stay tiny (the suite must stay fast).

@@ -54,7 +54,9 @@ def test_default_dataset_subprocess(tmp_path):
     result = _run("-n", "6", "-o", str(out), *FAST_ARGS)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "built-in dataset" in result.stdout
-    assert "RoMA settings: epochs=2, steps=3, adapt_steps=2" in result.stdout
+    assert "RoMA settings: preset 'paper'; epochs=2, steps=3, adapt_steps=2" in (
+        result.stdout
+    )
     assert "Candidates' true y" in result.stdout and "Dataset best y" in result.stdout
     designs = pd.read_csv(out)
     assert len(designs) == 6
@@ -99,6 +101,25 @@ def test_csv_without_spec_infers_bounds_and_minimizes(tmp_path):
     designs = pd.read_csv(out)
     assert designs["a"].between(data.a.min(), data.a.max()).all()
     assert designs["b"].between(data.b.min(), data.b.max()).all()
+
+
+def test_ensemble_preset_reports_a_standard_error(tmp_path):
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"a": rng.random(40), "b": rng.random(40)})
+    data["y"] = -((data.a - 0.3) ** 2) - data.b
+    csv = tmp_path / "data.csv"
+    data.to_csv(csv, index=False)
+    out = tmp_path / "designs.csv"
+    result = CliRunner().invoke(
+        design,
+        [str(csv), "--preset", "ensemble", "-n", "4", "-o", str(out), *FAST_ARGS],
+    )
+    assert result.exit_code == 0, result.output
+    assert "preset 'ensemble'" in result.output
+    designs = pd.read_csv(out)
+    assert (designs["predicted_y_sem"] > 0).all()  # members disagree
+    result = CliRunner().invoke(design, [str(csv), "--preset", "best", *FAST_ARGS])
+    assert result.exit_code != 0 and "'best' is not one of" in result.output
 
 
 @pytest.mark.parametrize(
