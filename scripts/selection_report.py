@@ -70,7 +70,7 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|")
     for (task, cand), row in stats.iterrows():
         print(
-            f"| {task} | ({cand}) {CANDIDATES.get(cand, '')} | {row.seeds} | "
+            f"| {task} | ({cand}) {CANDIDATES.get(cand, '')} | {int(row.seeds)} | "
             f"{row.p50:.3f} | {row.p100:.3f} | {row.runtime_s:.0f} |"
         )
     complete = [
