@@ -3,7 +3,8 @@ r"""botorch-roma: RoMA (Robust Model Adaptation) for BoTorch and Ax.
 A map of the algorithm [Yu2021roma]_:
 
 - Robust pre-training, Eq. 1: :mod:`botorch_roma.models.pretraining`, behind
-  :class:`~botorch_roma.models.roma.RoMAModel` (``fit``).
+  :class:`~botorch_roma.models.roma.RoMAModel` (``fit``) and its ensemble
+  :class:`~botorch_roma.models.ensemble.RoMAEnsembleModel`.
 - Model adaptation, Eq. 2: :mod:`botorch_roma.generation.adaptation`, with the
   closed-form gradients of :mod:`botorch_roma.models.mlp`.
 - The adapted ascent (Algorithm 1, lines 6-11):
@@ -31,7 +32,12 @@ from botorch_roma.generation import (
     gen_candidates_roma,
     optimize_roma,
 )
-from botorch_roma.models import EpsilonSelection, RoMAModel, select_epsilon
+from botorch_roma.models import (
+    EpsilonSelection,
+    RoMAEnsembleModel,
+    RoMAModel,
+    select_epsilon,
+)
 from botorch_roma.options import AscentOptions, PretrainingOptions
 
 __version__ = "0.1.0"
@@ -40,6 +46,7 @@ __all__ = [
     "AscentOptions",
     "EpsilonSelection",
     "PretrainingOptions",
+    "RoMAEnsembleModel",
     "RoMAError",
     "RoMAFitWarning",
     "RoMAInputError",

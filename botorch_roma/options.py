@@ -56,15 +56,15 @@ from botorch_roma.exceptions import RoMAInputError
 
 __all__ = [
     "ADAPTATION_MODES",
+    "AscentOptions",
     "BACKENDS",
-    "COMPUTE_DTYPES",
     "BUILTIN_DATASET_BUDGET",
+    "COMPUTE_DTYPES",
     "DEFAULT_PRESET",
     "LATENT_DEFAULTS",
     "LOSSES",
-    "PRESETS",
-    "AscentOptions",
     "LatentOptions",
+    "PRESETS",
     "PretrainingOptions",
     "RoMAOptions",
     "RunOptions",
