@@ -12,7 +12,8 @@ A map of the algorithm [Yu2021roma]_:
 - Ax: :mod:`botorch_roma.ax` (``RoMAGenerationStep``).
 - Sequences, in a VAE's latent space (Section 2.4): :mod:`botorch_roma.latent`.
 
-Every option is declared once in :mod:`botorch_roma.options`.
+Every option is declared once in :mod:`botorch_roma.options`; how far to trust
+a batch is in :mod:`botorch_roma.report`.
 
 References:
 
@@ -39,6 +40,7 @@ from botorch_roma.models import (
     select_epsilon,
 )
 from botorch_roma.options import AscentOptions, PretrainingOptions
+from botorch_roma.report import TrustReport, trust_report
 
 __version__ = "0.1.0"
 
@@ -52,8 +54,10 @@ __all__ = [
     "RoMAInputError",
     "RoMAModel",
     "RoMATrainingError",
+    "TrustReport",
     "adapt_weights",
     "gen_candidates_roma",
     "optimize_roma",
     "select_epsilon",
+    "trust_report",
 ]

@@ -4,7 +4,7 @@ r"""The package's import rules, checked on the source with ``ast``.
 - Only ``cli`` may import both ``botorch_roma.ax`` and
   ``botorch_roma.benchmarks``.
 - The core (``models``, ``generation``, ``latent``, and the top-level modules
-  ``options``, ``datasets``, ``exceptions``) imports neither ``ax`` (Ax glue,
+  ``options``, ``datasets``, ``exceptions``, ``report``) imports neither ``ax`` (Ax glue,
   or the ``ax`` package itself) nor the benchmarks nor the CLI.
 - ``ax`` (Ax glue) does not import the benchmarks or the CLI.
 """
@@ -16,7 +16,15 @@ import unittest
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "botorch_roma"
-CORE = ("models", "generation", "latent", "options", "datasets", "exceptions")
+CORE = (
+    "models",
+    "generation",
+    "latent",
+    "options",
+    "datasets",
+    "exceptions",
+    "report",
+)
 
 
 def imported_modules(path: Path, source: str | None = None) -> set[str]:
