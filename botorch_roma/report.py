@@ -30,7 +30,7 @@ from torch import Tensor
 
 from botorch_roma.models.roma import RoMAProxy
 
-__all__ = ["MAX_EXCESS", "MIN_SPEARMAN", "TrustReport", "trust_report"]
+__all__ = ["MAX_EXCESS", "MIN_SPEARMAN", "TrustReport", "heldout_fit", "trust_report"]
 
 #: A held-out Spearman correlation below this warns: the proxy barely ranks
 #: designs it has not seen.
@@ -74,6 +74,24 @@ class TrustReport:
     data_std: float
     moved: np.ndarray | None
     warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, *args, **kwargs) -> TrustReport:
+        r"""Build a report from arrays, e.g. predictions made through Ax.
+
+        Args:
+            heldout_actual: ``m`` held-out scores.
+            heldout_predicted: ``m`` predictions at them.
+            heldout_std: ``m`` predicted standard deviations, or ``None``.
+            predicted: ``n`` predicted scores of the designs.
+            predicted_std: ``n`` predicted standard deviations, or ``None``.
+            data_y: ``N`` scores of the data.
+            moved: ``n`` distances moved from the starts, or ``None``.
+
+        Returns:
+            The report, with its warnings.
+        """
+        return _build(*args, **kwargs)
 
     def summary(self) -> list[str]:
         r"""A few lines for the end of a run."""
@@ -199,25 +217,57 @@ def trust_report(
         >>> X, _ = optimize_roma(model, bounds=bounds, n=16, seed=0)
         >>> print("\n".join(trust_report(model, X).summary()))
     """
+    predicted, predicted_std = _mean_std(model, designs.to(model.train_X))
+    moved = None
+    if starts is not None:
+        scale = model.train_X.std(0).clamp_min(1e-12)
+        moved = ((designs - starts) / scale).norm(dim=-1).cpu().double().numpy()
+    return TrustReport.build(
+        *heldout_fit(model),
+        predicted=predicted,
+        predicted_std=predicted_std,
+        data_y=model.train_Y.squeeze(-1).cpu().double().numpy(),
+        moved=moved,
+    )
+
+
+def heldout_fit(model: RoMAProxy) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""The rows held out of the model's fit: actual and predicted scores.
+
+    Args:
+        model: A fitted RoMA proxy.
+
+    Returns:
+        A three-element tuple of ``m`` actual scores, ``m`` predictions and
+        ``m`` predicted standard deviations (``None`` for a single proxy), in
+        the model's outcome units.
+    """
     idx = model.validation_indices
     actual = model.train_Y[idx].squeeze(-1).cpu().double().numpy()
-    pred, std = _mean_std(model, model.train_X[idx])
+    return actual, *_mean_std(model, model.train_X[idx])
+
+
+def _build(
+    heldout_actual: np.ndarray,
+    heldout_predicted: np.ndarray,
+    heldout_std: np.ndarray | None,
+    predicted: np.ndarray,
+    predicted_std: np.ndarray | None,
+    data_y: np.ndarray,
+    moved: np.ndarray | None = None,
+) -> TrustReport:
+    r"""A :class:`TrustReport` from arrays (see :meth:`TrustReport.build`)."""
+    actual, pred, std, y = heldout_actual, heldout_predicted, heldout_std, data_y
     r2 = float("nan")
     if len(actual) > 1 and actual.var() > 0:
         r2 = float(1.0 - ((pred - actual) ** 2).mean() / actual.var())
     spread = None if std is None else _spearman(std, np.abs(pred - actual))
-    predicted, predicted_std = _mean_std(model, designs.to(model.train_X))
-    y = model.train_Y.squeeze(-1).cpu().double().numpy()
     quantiles = {
         "min": float(y.min()),
         "median": float(np.median(y)),
         "p90": float(np.quantile(y, 0.9)),
         "max": float(y.max()),
     }
-    moved = None
-    if starts is not None:
-        scale = model.train_X.std(0).clamp_min(1e-12)
-        moved = ((designs - starts) / scale).norm(dim=-1).cpu().double().numpy()
     report = TrustReport(
         heldout_actual=actual,
         heldout_predicted=pred,
