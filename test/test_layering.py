@@ -4,8 +4,9 @@ r"""The package's import rules, checked on the source with ``ast``.
 - Only ``cli`` may import both ``botorch_roma.ax`` and
   ``botorch_roma.benchmarks``.
 - The core (``models``, ``generation``, ``latent``, and the top-level modules
-  ``options``, ``datasets``, ``exceptions``, ``report``) imports neither ``ax`` (Ax glue,
-  or the ``ax`` package itself) nor the benchmarks nor the CLI.
+  ``options``, ``datasets``, ``exceptions``, ``report``) imports neither
+  ``ax`` (Ax glue, or the ``ax`` package itself) nor the benchmarks nor the
+  CLI.
 - ``ax`` (Ax glue) does not import the benchmarks or the CLI.
 """
 

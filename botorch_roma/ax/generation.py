@@ -52,6 +52,8 @@ from botorch_roma.ax.latent import (
 from botorch_roma.ax.surrogate import ROMA_TRANSFORMS, roma_model_config
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.options import (
+    DEFAULT_LATENT_PRESET,
+    DEFAULT_PRESET,
     AscentOptions,
     LatentOptions,
     PretrainingOptions,
@@ -120,12 +122,16 @@ class RoMAGenerationStep(GenerationStep):
                 published; ``"ensemble"``: five proxies, a pessimistic
                 aggregate and the offline choice of the ascent length) that
                 ``pretraining`` and ``ascent`` override; ``None``:
-                :data:`~botorch_roma.options.DEFAULT_PRESET`. The node stores
+                :data:`~botorch_roma.options.DEFAULT_PRESET` (with ``latent``,
+                :data:`~botorch_roma.options.DEFAULT_LATENT_PRESET`). The node stores
                 the resolved options, so it saves to JSON without the name.
 
         Returns:
             A ``GenerationNode`` named ``"RoMA"``.
         """
+        latent = latent_options(latent)
+        if preset is None:
+            preset = DEFAULT_PRESET if latent is None else DEFAULT_LATENT_PRESET
         ascent_options = {
             **preset_overrides(preset, AscentOptions),
             **AscentOptions.overrides(ascent, json=True),
@@ -137,7 +143,6 @@ class RoMAGenerationStep(GenerationStep):
         run = RunOptions.overrides(
             {"seed": seed, "progress": progress, "timeout_sec": timeout_sec}
         )
-        latent = latent_options(latent)
         if latent is not None:
             return _latent_step(latent, pretraining, ascent_options, run, num_trials)
         surrogate_spec = SurrogateSpec(
