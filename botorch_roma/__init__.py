@@ -24,6 +24,7 @@ from botorch_roma.exceptions import (
     RoMAError,
     RoMAFitWarning,
     RoMAInputError,
+    RoMAInputWarning,
     RoMATrainingError,
 )
 from botorch_roma.generation import (
@@ -43,6 +44,7 @@ __all__ = [
     "RoMAError",
     "RoMAFitWarning",
     "RoMAInputError",
+    "RoMAInputWarning",
     "RoMAModel",
     "RoMATrainingError",
     "adapt_weights",

@@ -1,8 +1,11 @@
+import warnings
+
 import torch
 from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma import (
     RoMAInputError,
+    RoMAInputWarning,
     RoMAModel,
     gen_candidates_roma,
     optimize_roma,
@@ -94,10 +97,17 @@ class TestOptimizeRoMA(BotorchTestCase):
                 self.assertAllClose(
                     values, model.posterior(X).mean.squeeze(-1), atol=1e-4, rtol=1e-4
                 )
-            # A big lr drives candidates onto the bounds; they stay inside.
+            # A big lr drives candidates onto the bounds; they stay inside. Most
+            # training designs lie outside these bounds, and the candidates
+            # meet in a corner: both warn.
             tight = torch.tensor([[0.2] * 3, [0.5] * 3], **tkwargs)
-            X, _ = optimize_roma(model, bounds=tight, n=4, lr=1.0, **FAST_ASCENT)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                X, _ = optimize_roma(model, bounds=tight, n=4, lr=1.0, **FAST_ASCENT)
             self.assertTrue(((X >= 0.2) & (X <= 0.5)).all())
+            messages = " ".join(str(w.message) for w in caught)
+            self.assertIn("training designs lie outside the bounds", messages)
+            self.assertIn("of the 4 candidates are distinct", messages)
 
     def test_ascent_raises_prediction(self):
         for dtype in (torch.float, torch.double):
@@ -194,6 +204,69 @@ class TestOptimizeRoMA(BotorchTestCase):
             model, bounds=bounds, n=3, fixed_features={2: 0.25}, **FAST_ASCENT
         )
         self.assertTrue((X[:, 2] == 0.25).all())
+
+    def test_training_designs_outside_the_bounds(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            gen = torch.Generator().manual_seed(0)
+            X = (2 * torch.rand(40, 2, generator=gen)).to(**tkwargs)  # in [0, 2]^2
+            Y = -(X - 1.8).square().sum(-1, keepdim=True)  # best designs outside
+            model = RoMAModel(X, Y, **FAST_FIT).fit(seed=0)
+            bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], **tkwargs)
+            outside = int((X > 1.0).any(-1).sum())
+            # Clamped, many of the best designs are the corner (1, 1): they
+            # become one start, so the 20 starts stay distinct (a short ascent
+            # keeps them apart), and the caller hears how many rows lay outside.
+            with self.assertWarnsRegex(
+                RoMAInputWarning, f"{outside} of the 40 training designs lie outside"
+            ):
+                C, _ = optimize_roma(
+                    model, bounds=bounds, n=20, seed=0, steps=2, adapt_steps=1
+                )
+            self.assertEqual(torch.unique(C, dim=0).shape[0], 20)
+            self.assertTrue(((C >= 0) & (C <= 1)).all())
+            # A long, fast ascent drives them into the corner: fewer distinct
+            # designs than asked is never silent.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                C, _ = optimize_roma(
+                    model, bounds=bounds, n=20, seed=0, steps=40, lr=0.5
+                )
+            distinct = torch.unique(C, dim=0).shape[0]
+            self.assertLess(distinct, 20)
+            messages = [str(w.message) for w in caught]
+            self.assertIn(
+                f"Only {distinct} of the 20 candidates are distinct", "".join(messages)
+            )
+            # Designs inside the bounds (up to round-off) do not warn.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RoMAInputWarning)
+                wide = torch.tensor([[0.0, 0.0], [2.0, 2.0]], **tkwargs)
+                optimize_roma(model, bounds=wide, n=5, seed=0, **FAST_ASCENT)
+
+    def test_fixed_features_merge_starts_first(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        model = _model(**tkwargs)
+        X = model.train_X[:6].repeat(2, 1)
+        X[6:, 0] += 0.01  # the copies differ only in the fixed column
+        Y = model.train_Y[:6].repeat(2, 1)
+        bounds = torch.tensor([[0.0] * 3, [2.0] * 3], **tkwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RoMAInputWarning)
+            C, _ = optimize_roma(
+                model,
+                bounds=bounds,
+                n=6,
+                train_X=X,
+                train_Y=Y,
+                fixed_features={0: 0.5},
+                **FAST_ASCENT,
+            )
+        self.assertEqual(torch.unique(C, dim=0).shape[0], 6)
+        with self.assertRaisesRegex(RoMAInputError, "larger than the 6 distinct"):
+            optimize_roma(
+                model, bounds=bounds, n=7, train_X=X, train_Y=Y, fixed_features={0: 0.5}
+            )
 
     def test_bad_input(self):
         tkwargs = {"device": self.device, "dtype": torch.double}
