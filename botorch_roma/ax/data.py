@@ -43,7 +43,6 @@ from ax.core.experiment import Experiment
 from ax.core.generator_run import GeneratorRun, GeneratorRunType
 from ax.core.metric import Metric
 from ax.core.optimization_config import MultiObjectiveOptimizationConfig
-from ax.core.parameter_constraint import ParameterConstraint
 from ax.core.parameter import (
     ChoiceParameter,
     DerivedParameter,
@@ -52,6 +51,7 @@ from ax.core.parameter import (
     ParameterType,
     RangeParameter,
 )
+from ax.core.parameter_constraint import ParameterConstraint
 from ax.service.ax_client import AxClient
 from botorch.exceptions.errors import UnsupportedError
 
