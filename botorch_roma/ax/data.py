@@ -21,8 +21,11 @@ choices, and satisfying the parameter constraints (up to
 :data:`CONSTRAINT_RTOL`, relative), as Ax requires of any arm.
 
 Rows with identical parameters are merged into one arm whose values are the
-mean of the rows (and whose SEM, if given, is the SEM of that mean). Bad input
-raises :class:`~botorch_roma.exceptions.RoMAInputError` (or BoTorch's
+mean of the rows (and whose SEM, if given, is the SEM of that mean). Designs
+already in the experiment are attached again as replicates, with a
+:class:`~botorch_roma.exceptions.RoMAInputWarning` (a repeated call is the
+usual cause). Bad input raises
+:class:`~botorch_roma.exceptions.RoMAInputError` (or BoTorch's
 ``UnsupportedError``) *before* anything is attached, so a failed call leaves
 the experiment untouched.
 """
@@ -30,6 +33,7 @@ the experiment untouched.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +60,7 @@ from ax.service.ax_client import AxClient
 from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.ax._arms import gc_paused, memoized_arm_signatures
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAInputError, RoMAInputWarning
 
 __all__ = [
     "CONSTRAINT_RTOL",
@@ -502,6 +506,29 @@ def _merge(
     return merged_mean, merged_sem
 
 
+def _warn_if_attached_before(experiment: Experiment, arms: list[Arm]) -> None:
+    r"""Warn if designs already have completed data (a repeated attach).
+
+    Designs of other trials (e.g. a generated batch, now evaluated) are fine.
+    """
+    known = {
+        arm.signature: arm.name
+        for trial in experiment.trials.values()
+        if trial.status.is_completed
+        for arm in trial.arms
+    }
+    repeated = [known[a.signature] for a in arms if a.signature in known]
+    if repeated:
+        warnings.warn(
+            f"{len(repeated)} of the {len(arms)} designs already have completed "
+            f"data in the experiment (e.g. arm {repeated[0]!r}); they are attached "
+            "again as replicates, so each of their values counts once more in the "
+            "fit. If this call repeats an earlier attach, start from a fresh client.",
+            RoMAInputWarning,
+            stacklevel=3,
+        )
+
+
 def attach_offline_data(
     client: AxClient | Client | Experiment,
     data: pd.DataFrame,
@@ -546,6 +573,7 @@ def attach_offline_data(
         for name in new_tracking:
             experiment.add_metric(Metric(name=name))
         arms = [Arm(parameters=p) for p in parameterizations]
+        _warn_if_attached_before(experiment, arms)
         run = GeneratorRun(arms=arms, type=GeneratorRunType.MANUAL.name)
         trial = experiment.new_batch_trial(generator_run=run)
         arm_names = [arm.name for arm in run.arms]

@@ -52,6 +52,7 @@ from ax.exceptions.core import UserInputError
 from botorch_roma.ax.data import SEM_SUFFIX, attach_offline_data
 from botorch_roma.ax.generation import generate_batch, roma_generation_strategy
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.generation.gen import check_n
 
 __all__ = [
     "DesignSpec",
@@ -483,8 +484,7 @@ def run_design(
         ``predicted_<objective>_sem``, the spread across members), and the
         client.
     """
-    if isinstance(n, bool) or n < 1:
-        raise RoMAInputError(f"n must be a positive integer, got {n}.")
+    n = check_n(n)
     objective = spec.objective
     client = Client(random_seed=seed)
     try:

@@ -30,6 +30,7 @@ References:
 from __future__ import annotations
 
 import math
+import operator
 import time
 import warnings
 from collections.abc import Callable
@@ -63,6 +64,7 @@ __all__ = [
     "AscentProblem",
     "ascend_and_repair",
     "ascent_step",
+    "check_n",
     "finish_ascent",
     "gen_candidates_roma",
     "optimize_roma",
@@ -108,7 +110,8 @@ def _check_bounds(bounds: Tensor, d: int) -> Tensor:
     if len(bad) > 0:
         raise RoMAInputError(
             f"bounds have lower >= upper in dimension(s) {bad.tolist()}; make every "
-            "lower bound strictly smaller than its upper bound."
+            "lower bound strictly smaller than its upper bound (to hold a column "
+            "at one value, give it a range and pass fixed_features={column: value})."
         )
     return bounds
 
@@ -212,6 +215,18 @@ def _initial_points(initial_conditions: Tensor, d: int) -> Tensor:
     if not torch.isfinite(X0).all():
         raise RoMAInputError("initial_conditions contain NaN or inf values.")
     return X0
+
+
+def check_n(n: Any) -> int:
+    r"""``n`` as an int: a positive integer (NumPy integers too; not a bool or
+    a float)."""
+    try:
+        value = None if isinstance(n, bool) else operator.index(n)
+    except TypeError:
+        value = None
+    if value is None or value < 1:
+        raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
+    return value
 
 
 def _box(
@@ -501,8 +516,7 @@ def select_starting_designs(
     Returns:
         An ``n x d`` tensor of distinct starting designs, best first.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
+    n = check_n(n)
     uniq, inverse = torch.unique(train_X, dim=0, return_inverse=True)
     best = torch.full((uniq.shape[0],), -math.inf).to(train_Y)
     best = best.scatter_reduce(0, inverse, train_Y.squeeze(-1), reduce="amax")
@@ -599,10 +613,10 @@ def optimize_roma(
     repair = FeasibilityRepair(
         bounds,
         inequality_constraints=check_constraints(
-            inequality_constraints, d, "inequality_constraints"
+            inequality_constraints, d, "inequality_constraints", bounds
         ),
         equality_constraints=check_constraints(
-            equality_constraints, d, "equality_constraints"
+            equality_constraints, d, "equality_constraints", bounds
         ),
         fixed_features=fixed_features,
     )
@@ -681,6 +695,12 @@ def _starting_data(
             "optimize_roma needs a RoMAModel or RoMAEnsembleModel, got "
             f"{type(model).__name__}."
         )
+    for name, T in (("train_X", train_X), ("train_Y", train_Y)):
+        if T is not None and not isinstance(T, Tensor):
+            raise RoMAInputError(
+                f"{name} must be a tensor, got {type(T).__name__}; pass ascent "
+                "options as keywords, e.g. optimize_roma(model, bounds, n, steps=100)."
+            )
     if (train_X is None) != (train_Y is None):
         raise RoMAInputError("Pass both train_X and train_Y, or neither.")
     if train_X is None:

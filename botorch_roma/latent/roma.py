@@ -63,7 +63,7 @@ import torch
 from torch import Tensor
 
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation.gen import gen_candidates_roma
+from botorch_roma.generation.gen import check_n, gen_candidates_roma
 from botorch_roma.latent.vae import CategoricalVAE, as_sequences
 from botorch_roma.models.ensemble import build_proxy
 from botorch_roma.models.roma import RoMAModel, negate_roma_model
@@ -491,9 +491,7 @@ class LatentRoMA:
                 f"Asked for {num_categories} categories, but LatentRoMA was fitted "
                 f"with {C}; refit it with num_categories={num_categories}."
             )
-        if isinstance(n, bool) or int(n) != n or n < 1:
-            raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
-        return int(n)
+        return check_n(n)
 
     def _check_capacity(self, n: int, excluded: set, given_exclude: bool) -> None:
         r"""Raise if fewer than ``n`` sequences exist outside ``excluded``."""

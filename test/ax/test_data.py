@@ -17,9 +17,13 @@ from ax.service.ax_client import AxClient, ObjectiveProperties
 from botorch.exceptions.errors import UnsupportedError
 from botorch.utils.testing import BotorchTestCase
 
-from botorch_roma.ax import attach_offline_data, validate_offline_data
+from botorch_roma.ax import (
+    attach_offline_data,
+    generate_batch,
+    validate_offline_data,
+)
 from botorch_roma.ax.data import experiment_of
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAInputError, RoMAInputWarning
 from test.ax.helpers import (
     float_ax_client,
     float_client,
@@ -180,6 +184,25 @@ class TestAttachOfflineData(BotorchTestCase):
         bad.loc[[3, 7], "k"] = 4
         with self.assertRaisesRegex(RoMAInputError, "'k \\+ x0 <= 3.5' in 2 row"):
             attach_offline_data(mixed_client(), bad)
+
+    def test_repeated_attach_warns(self):
+        client = float_client()
+        df = float_data(n=10)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RoMAInputWarning)
+            attach_offline_data(client, df)
+        with self.assertWarnsRegex(
+            RoMAInputWarning, "10 of the 10 designs already have completed data"
+        ):
+            attach_offline_data(client, df)
+        self.assertEqual(_attached(client), 2)
+        # Evaluated designs of a generated batch are new data: no warning.
+        trial = generate_batch(client, n=np.int64(2))
+        evaluated = pd.DataFrame([arm.parameters for arm in trial.arms])
+        evaluated["y"] = [0.1, 0.2]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RoMAInputWarning)
+            attach_offline_data(client, evaluated)
 
     def test_config_errors(self):
         client = Client()

@@ -1,5 +1,6 @@
 import warnings
 
+import numpy as np
 import torch
 from botorch.utils.testing import BotorchTestCase
 
@@ -65,19 +66,34 @@ class TestOptimizeRoMA(BotorchTestCase):
                 lr=0.05,
             )
             self.assertTrue((free[:, :2].sum(-1) > 1.0 + 1e-6).any())
-            # Starting designs that break the constraint cannot be repaired.
-            with self.assertRaisesRegex(RoMAInputError, "could not be made feasible"):
+            # A constraint that no design in the box meets (x0 + x1 >= 5) is
+            # named before any ascent; so is a set that cannot hold together.
+            impossible = [(idx, torch.tensor([1.0, 1.0], **tkwargs), 5.0)]
+            with self.assertRaisesRegex(
+                RoMAInputError,
+                r"inequality_constraints\[0\] cannot be met inside the bounds: its "
+                r"left-hand side ranges over \[0, 2\] there, and must reach 5",
+            ):
+                optimize_roma(
+                    model, bounds=bounds, n=4, inequality_constraints=impossible
+                )
+            clash = [ineq[0], (idx, torch.tensor([1.0, 1.0], **tkwargs), 1.5)]
+            with self.assertRaisesRegex(RoMAInputError, "together; check their signs"):
+                optimize_roma(model, bounds=bounds, n=4, inequality_constraints=clash)
+            with self.assertRaisesRegex(RoMAInputError, "with the fixed features"):
                 optimize_roma(
                     model,
                     bounds=bounds,
                     n=4,
-                    train_X=model.train_X[~feasible],
-                    train_Y=model.train_Y[~feasible],
-                    inequality_constraints=[
-                        (idx, torch.tensor([1.0, 1.0], **tkwargs), 5.0)
-                    ],
-                    steps=2,
-                    adapt_steps=1,
+                    inequality_constraints=ineq,
+                    fixed_features={0: 0.8, 1: 0.8},
+                )
+            with self.assertRaisesRegex(RoMAInputError, "must equal 3"):
+                optimize_roma(
+                    model,
+                    bounds=bounds,
+                    n=4,
+                    equality_constraints=[(idx, ineq[0][1].neg(), 3.0)],
                 )
 
     def test_shapes_bounds_and_values(self):
@@ -192,9 +208,17 @@ class TestOptimizeRoMA(BotorchTestCase):
         ):
             with self.assertRaisesRegex(RoMAInputError, message):
                 optimize_roma(model, bounds=bounds, n=2, fixed_features=fixed)
-        for n in (2.5, True, "3"):
+        for n in (2.5, True, "3", 0):
             with self.assertRaisesRegex(RoMAInputError, "positive integer"):
                 optimize_roma(model, bounds=bounds, n=n)
+        # A NumPy integer is an integer.
+        X, _ = optimize_roma(model, bounds=bounds, n=np.int64(2), **FAST_ASCENT)
+        self.assertEqual(X.shape, (2, 3))
+        # Options given positionally land in train_X: say so.
+        with self.assertRaisesRegex(
+            RoMAInputError, "train_X must be a tensor, got dict"
+        ):
+            optimize_roma(model, bounds, 2, {"steps": 3})
         with self.assertRaisesRegex(RoMAInputError, "timeout_sec must be > 0"):
             optimize_roma(model, bounds=bounds, n=2, timeout_sec=-1)
         with self.assertRaisesRegex(RoMAInputError, "seed must be an int"):
@@ -274,7 +298,9 @@ class TestOptimizeRoMA(BotorchTestCase):
         ok = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
         bad_bounds = ok.clone()
         bad_bounds[0, 2] = 1.0
-        with self.assertRaisesRegex(RoMAInputError, r"lower >= upper.*\[2\]"):
+        with self.assertRaisesRegex(
+            RoMAInputError, r"lower >= upper.*\[2\].*fixed_features"
+        ):
             optimize_roma(model, bounds=bad_bounds, n=2)
         with self.assertRaisesRegex(RoMAInputError, "2 x d"):
             optimize_roma(model, bounds=ok[:, :2], n=2)
