@@ -71,6 +71,7 @@ from botorch_roma.options import (
     LATENT_DEFAULTS,
     AscentOptions,
     PretrainingOptions,
+    RunOptions,
     VAEOptions,
 )
 
@@ -250,6 +251,8 @@ class LatentRoMA:
         Returns:
             The fitted object (``self``).
         """
+        run = RunOptions.from_dict({"seed": seed, "progress": progress})
+        seed, progress = run.seed, run.progress
         seqs, Y, num_categories = self._check_data(train_seqs, train_Y, num_categories)
         self.vae = self._fitted_vae(seqs, num_categories, Y, seed, progress)
         Z, Y_fit = self._latent_training_data(seqs, Y, seed)

@@ -372,7 +372,8 @@ class RoMAProxy(Model):
                 training or validation error, predictions far outside the
                 data, or a constant proxy; lower ``epsilon`` or ``lr``.
         """
-        seed = check_seed(seed)
+        run = RunOptions.from_dict({"seed": seed, "progress": progress})
+        seed, progress = run.seed, run.progress
         options = self.options
         if options.epsilon == "auto":
             self.epsilon_selection = self.run_epsilon_rule(seed=seed)

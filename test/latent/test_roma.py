@@ -154,6 +154,8 @@ class TestLatentRoMA(BotorchTestCase):
             _tiny().fit(seqs, Y[:5])
         with self.assertRaisesRegex(RoMAInputError, "floating point"):
             _tiny().fit(seqs, Y.long())
+        with self.assertRaisesRegex(RoMAInputError, "progress must be a bool"):
+            _tiny().fit(seqs, Y, progress="no")
         bad_Y = Y.clone()
         bad_Y[3] = -float("inf")
         with self.assertRaisesRegex(RoMAInputError, "non-finite"):

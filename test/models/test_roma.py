@@ -176,6 +176,9 @@ class TestRoMAModel(BotorchTestCase):
         for seed in (1.7, "abc", -1, True):
             with self.assertRaisesRegex(RoMAInputError, "seed"):
                 model.fit(seed=seed)
+        # progress="no" would be truthy: refused rather than showing bars.
+        with self.assertRaisesRegex(RoMAInputError, "progress must be a bool"):
+            model.fit(seed=0, progress="no")
         self.assertFalse(model.is_fitted)
 
     def test_bad_input(self):
