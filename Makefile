@@ -19,7 +19,7 @@ $(BIN)/.installed: setup.py
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/botorch-roma design
+	$(BIN)/botorch-roma design --overwrite
 
 test: install
 	$(BIN)/python -m pytest test -q

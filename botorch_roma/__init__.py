@@ -26,6 +26,7 @@ from botorch_roma.exceptions import (
     RoMAError,
     RoMAFitWarning,
     RoMAInputError,
+    RoMAInputWarning,
     RoMATrainingError,
 )
 from botorch_roma.generation import (
@@ -52,6 +53,7 @@ __all__ = [
     "RoMAError",
     "RoMAFitWarning",
     "RoMAInputError",
+    "RoMAInputWarning",
     "RoMAModel",
     "RoMATrainingError",
     "TrustReport",

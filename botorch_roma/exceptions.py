@@ -5,13 +5,22 @@ Bad input raises :class:`RoMAInputError`, a subclass of BoTorch's
 catches it. Unsupported configurations raise BoTorch's ``UnsupportedError``.
 A pre-training run that diverges raises :class:`RoMATrainingError`; one that
 finishes but explains little of the data warns with :class:`RoMAFitWarning`.
+Input that is usable but may not give what the caller expects (training
+designs outside the given bounds, candidates that coincide) warns with
+:class:`RoMAInputWarning`, saying what was done.
 """
 
 from __future__ import annotations
 
 from botorch.exceptions.errors import BotorchError, InputDataError
 
-__all__ = ["RoMAError", "RoMAFitWarning", "RoMAInputError", "RoMATrainingError"]
+__all__ = [
+    "RoMAError",
+    "RoMAFitWarning",
+    "RoMAInputError",
+    "RoMAInputWarning",
+    "RoMATrainingError",
+]
 
 
 class RoMAError(BotorchError):
@@ -23,8 +32,14 @@ class RoMAInputError(RoMAError, InputDataError, ValueError):
 
 
 class RoMATrainingError(RoMAError, RuntimeError):
-    r"""Robust pre-training diverged (non-finite loss or weights)."""
+    r"""Robust pre-training diverged or collapsed; the message names the sign
+    (non-finite loss, exploding training or validation error, predictions far
+    outside the data, a constant proxy) and the option to lower."""
 
 
 class RoMAFitWarning(RuntimeWarning):
     r"""The proxy fits its training data poorly; its designs deserve less trust."""
+
+
+class RoMAInputWarning(UserWarning):
+    r"""The input is usable but questionable; the message says what was done."""

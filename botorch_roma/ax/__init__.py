@@ -30,6 +30,11 @@ deprecated in Ax 1.3 and removed in Ax 1.4.
 
 Importing this module registers RoMA with Ax (see the comments below); import
 it before loading a saved experiment or generation strategy that uses RoMA.
+RoMA's models and acquisitions are saved under names that carry that hint
+(:data:`SAVED_NAME_HINT`), so loading without the import fails with Ax's
+``Index 'RoMAModel (botorch_roma: import botorch_roma.ax before loading)' is
+not registered in the reverse registry``, which names the fix; files saved
+under the plain class names still load.
 
 References:
 
@@ -38,10 +43,19 @@ References:
     Model-based Optimization. NeurIPS 2021.
 """
 
+from typing import Any
+
+from ax.generators.torch.botorch_modular.acquisition import Acquisition
 from ax.generators.torch.botorch_modular.surrogate import submodel_input_constructor
 from ax.generators.torch.botorch_modular.utils import fit_botorch_model
-from ax.storage.botorch_modular_registry import register_acquisition, register_model
+from ax.storage.botorch_modular_registry import (
+    CLASS_TO_REGISTRY,
+    CLASS_TO_REVERSE_REGISTRY,
+    register_acquisition,
+    register_model,
+)
 from ax.storage.transform_registry import register_transform
+from botorch.models.model import Model
 
 from botorch_roma.ax.acquisition import RoMAAcquisition
 from botorch_roma.ax.data import attach_offline_data, validate_offline_data
@@ -79,15 +93,30 @@ submodel_input_constructor.register(RoMAModel)(roma_model_inputs)
 submodel_input_constructor.register(RoMAEnsembleModel)(roma_model_inputs)
 submodel_input_constructor.register(LatentRoMAModel)(latent_model_inputs)
 
+#: Appended to the names under which RoMA's models and acquisitions are saved,
+#: so that Ax's error on loading them without this import names the fix.
+SAVED_NAME_HINT = " (botorch_roma: import botorch_roma.ax before loading)"
+
+
+def _register_for_storage(base: type, cls: type, register: Any) -> None:
+    r"""Register ``cls`` under its plain name (files saved before the hint
+    still load) and save it under the hinted name."""
+    register(cls)
+    name = cls.__name__ + SAVED_NAME_HINT
+    CLASS_TO_REGISTRY[base][cls] = name
+    CLASS_TO_REVERSE_REGISTRY[base][name] = cls
+
+
 # Registration (on import): Ax's JSON (and SQL) storage encodes model,
 # acquisition and transform classes by registered name, so saved experiments
 # and generation strategies that use RoMA can be loaded in a fresh process
-# after this import.
-register_model(RoMAModel)
-register_model(RoMAEnsembleModel)
-register_model(LatentRoMAModel)
-register_acquisition(RoMAAcquisition)
-register_acquisition(LatentRoMAAcquisition)
+# after this import. Models and acquisitions are saved as e.g.
+# "RoMAModel (botorch_roma: import botorch_roma.ax before loading)": without
+# the import, Ax's "not registered in the reverse registry" error quotes it.
+for _cls in (RoMAModel, RoMAEnsembleModel, LatentRoMAModel):
+    _register_for_storage(Model, _cls, register_model)
+for _cls in (RoMAAcquisition, LatentRoMAAcquisition):
+    _register_for_storage(Acquisition, _cls, register_acquisition)
 register_transform(SequenceToIds)
 
 __all__ = [
@@ -96,6 +125,7 @@ __all__ = [
     "ROMA_TRANSFORMS",
     "RoMAAcquisition",
     "RoMAGenerationStep",
+    "SAVED_NAME_HINT",
     "SequenceToIds",
     "attach_offline_data",
     "fit_roma_model",

@@ -16,9 +16,16 @@ Conventions for the table (a pandas ``DataFrame``):
 - optionally, a ``"<metric>_sem"`` column with the standard error of each
   metric (missing means "unknown", Ax's NaN SEM).
 
+Every row must lie in the search space: inside the range bounds, among the
+choices, and satisfying the parameter constraints (up to
+:data:`CONSTRAINT_RTOL`, relative), as Ax requires of any arm.
+
 Rows with identical parameters are merged into one arm whose values are the
-mean of the rows (and whose SEM, if given, is the SEM of that mean). Bad input
-raises :class:`~botorch_roma.exceptions.RoMAInputError` (or BoTorch's
+mean of the rows (and whose SEM, if given, is the SEM of that mean). Designs
+already in the experiment are attached again as replicates, with a
+:class:`~botorch_roma.exceptions.RoMAInputWarning` (a repeated call is the
+usual cause). Bad input raises
+:class:`~botorch_roma.exceptions.RoMAInputError` (or BoTorch's
 ``UnsupportedError``) *before* anything is attached, so a failed call leaves
 the experiment untouched.
 """
@@ -26,6 +33,7 @@ the experiment untouched.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,13 +55,15 @@ from ax.core.parameter import (
     ParameterType,
     RangeParameter,
 )
+from ax.core.parameter_constraint import ParameterConstraint
 from ax.service.ax_client import AxClient
 from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.ax._arms import gc_paused, memoized_arm_signatures
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAInputError, RoMAInputWarning
 
 __all__ = [
+    "CONSTRAINT_RTOL",
     "SEM_SUFFIX",
     "attach_offline_data",
     "check_single_objective",
@@ -68,6 +78,9 @@ SEM_SUFFIX = "_sem"
 
 # Relative tolerance on range bounds (Ax's own check uses an absolute 1e-8).
 _BOUND_RTOL = 1e-9
+#: Relative tolerance of the parameter-constraint check of offline rows: a row
+#: breaks ``w @ x <= b`` if ``w @ x - b > 1e-6 * max(1, |b|, sum_i |w_i x_i|)``.
+CONSTRAINT_RTOL = 1e-6
 _MAX_LISTED = 5
 
 
@@ -294,6 +307,7 @@ def validate_offline_data(
             columns[name] = _convert_range(param, data[name])
         else:
             columns[name] = _convert_choice(param, data[name])
+    _check_parameter_constraints(experiment, columns, data.index)
     means, sems = _metric_values(data, objective, y, metrics)
     columns = _merge_duplicates(columns, means, sems, metrics)
     parameterizations = [dict(zip(columns, row)) for row in zip(*columns.values())]
@@ -302,6 +316,46 @@ def validate_offline_data(
             "data holds fewer than 2 distinct designs; RoMA needs at least 2."
         )
     return parameterizations, means, sems, new_tracking
+
+
+def _constraint_text(constraint: ParameterConstraint) -> str:
+    terms = [
+        (name if w == 1 else f"-{name}" if w == -1 else f"{w:g}*{name}")
+        for name, w in constraint.constraint_dict.items()
+    ]
+    op = "==" if constraint.is_equality else "<="
+    return f"{' + '.join(terms).replace('+ -', '- ')} {op} {constraint.bound:g}"
+
+
+def _check_parameter_constraints(
+    experiment: Experiment, columns: dict[str, list], index: pd.Index
+) -> None:
+    r"""Refuse rows that break a parameter constraint, as Ax does for arms.
+
+    The tolerance is :data:`CONSTRAINT_RTOL`, relative to the size of the
+    constraint's terms (Ax's own check uses an absolute 1e-8).
+    """
+    for constraint in experiment.search_space.parameter_constraints:
+        terms = np.stack(
+            [
+                weight * np.asarray(columns[name], dtype=float)
+                for name, weight in constraint.constraint_dict.items()
+            ]
+        )
+        excess = terms.sum(0) - constraint.bound
+        if constraint.is_equality:
+            excess = np.abs(excess)
+        scale = np.maximum(np.abs(terms).sum(0), max(1.0, abs(constraint.bound)))
+        bad = excess > CONSTRAINT_RTOL * scale
+        if bad.any():
+            text = _constraint_text(constraint)
+            raise RoMAInputError(
+                f"data breaks the parameter constraint {text!r} in "
+                f"{_rows(bad, index)} (by up to {excess[bad].max():.3g}; tolerance "
+                f"{CONSTRAINT_RTOL:g} relative to the size of its terms), and Ax "
+                "refuses designs outside the search space. Drop those rows (keep "
+                "the rows where it holds), or relax or remove the constraint."
+            )
 
 
 def _check_objective(experiment: Experiment, objective: str | None) -> str:
@@ -452,6 +506,29 @@ def _merge(
     return merged_mean, merged_sem
 
 
+def _warn_if_attached_before(experiment: Experiment, arms: list[Arm]) -> None:
+    r"""Warn if designs already have completed data (a repeated attach).
+
+    Designs of other trials (e.g. a generated batch, now evaluated) are fine.
+    """
+    known = {
+        arm.signature: arm.name
+        for trial in experiment.trials.values()
+        if trial.status.is_completed
+        for arm in trial.arms
+    }
+    repeated = [known[a.signature] for a in arms if a.signature in known]
+    if repeated:
+        warnings.warn(
+            f"{len(repeated)} of the {len(arms)} designs already have completed "
+            f"data in the experiment (e.g. arm {repeated[0]!r}); they are attached "
+            "again as replicates, so each of their values counts once more in the "
+            "fit. If this call repeats an earlier attach, start from a fresh client.",
+            RoMAInputWarning,
+            stacklevel=3,
+        )
+
+
 def attach_offline_data(
     client: AxClient | Client | Experiment,
     data: pd.DataFrame,
@@ -496,6 +573,7 @@ def attach_offline_data(
         for name in new_tracking:
             experiment.add_metric(Metric(name=name))
         arms = [Arm(parameters=p) for p in parameterizations]
+        _warn_if_attached_before(experiment, arms)
         run = GeneratorRun(arms=arms, type=GeneratorRunType.MANUAL.name)
         trial = experiment.new_batch_trial(generator_run=run)
         arm_names = [arm.name for arm in run.arms]

@@ -18,8 +18,14 @@ The spec format (JSON or YAML, read by :func:`load_spec`)::
     minimize: false       # optional
     tracking_metrics: [cost]   # optional: other columns to keep as metrics
 
-Without a spec, :func:`infer_spec` makes every column except the objective a
-float parameter whose bounds are the column's range in the data.
+Malformed entries (bounds that are not two numbers, a lower bound above the
+upper, a string where a list or a boolean belongs, duplicated names) raise
+:class:`~botorch_roma.exceptions.RoMAInputError` naming the entry.
+
+Without a spec, :func:`infer_spec` makes every column except the objective
+and the tracking metrics a float parameter whose bounds are the column's range
+in the data; :func:`index_columns` finds the columns that hold row numbers (a
+saved pandas index) so that the caller can drop them first.
 
 References:
 
@@ -31,6 +37,8 @@ References:
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,9 +52,11 @@ from ax.exceptions.core import UserInputError
 from botorch_roma.ax.data import SEM_SUFFIX, attach_offline_data
 from botorch_roma.ax.generation import generate_batch, roma_generation_strategy
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.generation.gen import check_n
 
 __all__ = [
     "DesignSpec",
+    "index_columns",
     "infer_spec",
     "load_spec",
     "pick_objective",
@@ -98,12 +108,119 @@ def _value_type(values: list[Any]) -> str:
     return "str"
 
 
+def _number(value: Any) -> float | None:
+    r"""A finite number (or a string holding one, as PyYAML reads ``1e-4``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+    return None
+
+
+def _check_flags(name: str, entry: dict[str, Any]) -> None:
+    for key in ("log_scale", "is_ordered"):
+        if entry.get(key) is not None and not isinstance(entry[key], bool):
+            raise RoMAInputError(
+                f"Parameter {name!r}: {key} must be true or false, got {entry[key]!r}."
+            )
+
+
+def _range_config(name: str, entry: dict[str, Any]) -> RangeParameterConfig:
+    bounds = entry.get("bounds")
+    numbers = [_number(b) for b in bounds] if isinstance(bounds, list | tuple) else []
+    if len(numbers) != 2 or None in numbers:
+        raise RoMAInputError(
+            f"Range parameter {name!r} needs 'bounds: [lower, upper]' with two "
+            f"finite numbers, got {bounds!r}."
+        )
+    lower, upper = numbers
+    if not lower < upper:
+        raise RoMAInputError(
+            f"Range parameter {name!r} has bounds [{lower:g}, {upper:g}]; the lower "
+            "bound must be below the upper (for a single value use type: fixed)."
+        )
+    value_type = entry.get("value_type", "float")
+    if value_type not in ("float", "int"):
+        raise RoMAInputError(
+            f"Range parameter {name!r} has value_type {value_type!r}; use "
+            "'float' or 'int'."
+        )
+    if value_type == "int" and not (lower.is_integer() and upper.is_integer()):
+        raise RoMAInputError(
+            f"Integer parameter {name!r} has bounds [{lower:g}, {upper:g}]; give "
+            "integer bounds, or make it a float parameter."
+        )
+    log_scale = bool(entry.get("log_scale", False))
+    if log_scale and lower <= 0:
+        raise RoMAInputError(
+            f"Parameter {name!r} is on a log scale, so its lower bound must be > 0, "
+            f"got {lower:g}; drop log_scale or raise the bound."
+        )
+    return RangeParameterConfig(
+        name=name,
+        bounds=(lower, upper),
+        parameter_type=value_type,
+        scaling="log" if log_scale else "linear",
+    )
+
+
+def _choice_config(
+    name: str, kind: str, entry: dict[str, Any]
+) -> ChoiceParameterConfig:
+    if kind == "fixed" and "value" not in entry:
+        raise RoMAInputError(f"Fixed parameter {name!r} needs a 'value'.")
+    values = [entry["value"]] if kind == "fixed" else entry.get("values")
+    if not isinstance(values, list) or not values:
+        raise RoMAInputError(
+            f"Choice parameter {name!r} needs a non-empty list of 'values', got "
+            f"{values!r}."
+        )
+    bad = [
+        v
+        for v in values
+        if not isinstance(v, str | bool | int | float)
+        or (isinstance(v, float) and not math.isfinite(v))
+    ]
+    if bad:
+        raise RoMAInputError(
+            f"Parameter {name!r} has values {bad!r}; each value must be a finite "
+            "number, a string or a boolean."
+        )
+    if len(set(map(repr, values))) != len(values):
+        raise RoMAInputError(f"Choice parameter {name!r} lists a value twice.")
+    if kind == "choice" and len(values) < 2:
+        raise RoMAInputError(
+            f"Choice parameter {name!r} has one value; make it a fixed parameter."
+        )
+    value_type = entry.get("value_type", _value_type(values))
+    if value_type not in ("float", "int", "str", "bool"):
+        raise RoMAInputError(
+            f"Parameter {name!r} has value_type {value_type!r}; use 'float', "
+            "'int', 'str' or 'bool'."
+        )
+    return ChoiceParameterConfig(
+        name=name,
+        values=values,
+        parameter_type=value_type,
+        is_ordered=entry.get("is_ordered") if kind == "choice" else None,
+    )
+
+
 def _parameter_config(entry: Any) -> RangeParameterConfig | ChoiceParameterConfig:
     if not isinstance(entry, dict) or "name" not in entry:
         raise RoMAInputError(
             f"Each spec parameter must be a mapping with a 'name', got {entry!r}."
         )
     name, kind = entry["name"], entry.get("type", "range")
+    if not isinstance(name, str) or not name.strip():
+        raise RoMAInputError(
+            f"Parameter names must be non-empty strings, got {name!r}; quote it in "
+            "the spec."
+        )
     if kind not in _PARAM_KEYS:
         raise RoMAInputError(
             f"Parameter {name!r} has type {kind!r}; use 'range', 'choice' or 'fixed'."
@@ -114,40 +231,20 @@ def _parameter_config(entry: Any) -> RangeParameterConfig | ChoiceParameterConfi
             f"Parameter {name!r} ({kind}) has unknown key(s) {unknown}; allowed: "
             f"{sorted(_PARAM_KEYS[kind])}."
         )
+    _check_flags(name, entry)
     if kind == "range":
-        bounds = entry.get("bounds")
-        if not isinstance(bounds, list | tuple) or len(bounds) != 2:
-            raise RoMAInputError(
-                f"Range parameter {name!r} needs 'bounds: [lower, upper]'."
-            )
-        value_type = entry.get("value_type", "float")
-        if value_type not in ("float", "int"):
-            raise RoMAInputError(
-                f"Range parameter {name!r} has value_type {value_type!r}; use "
-                "'float' or 'int'."
-            )
-        return RangeParameterConfig(
-            name=name,
-            bounds=(float(bounds[0]), float(bounds[1])),
-            parameter_type=value_type,
-            scaling="log" if entry.get("log_scale", False) else "linear",
-        )
-    values = [entry["value"]] if kind == "fixed" else entry.get("values")
-    if kind == "fixed" and "value" not in entry:
-        raise RoMAInputError(f"Fixed parameter {name!r} needs a 'value'.")
-    if not isinstance(values, list) or not values:
-        raise RoMAInputError(f"Choice parameter {name!r} needs a list of 'values'.")
-    value_type = entry.get("value_type", _value_type(values))
-    if kind == "choice" and len(values) < 2:
+        return _range_config(name, entry)
+    return _choice_config(name, kind, entry)
+
+
+def _string_list(raw: dict[str, Any], key: str, example: str) -> list[str]:
+    value = raw.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RoMAInputError(
-            f"Choice parameter {name!r} has one value; make it a fixed parameter."
+            f"The spec's {key!r} must be a list of strings, e.g. {key}: [{example}], "
+            f"got {value!r}."
         )
-    return ChoiceParameterConfig(
-        name=name,
-        values=values,
-        parameter_type=value_type,
-        is_ordered=entry.get("is_ordered") if kind == "choice" else None,
-    )
+    return value
 
 
 def load_spec(path: str | Path) -> DesignSpec:
@@ -189,12 +286,29 @@ def load_spec(path: str | Path) -> DesignSpec:
         raise RoMAInputError(
             f"The spec has unknown key(s) {unknown}; allowed: {sorted(_SPEC_KEYS)}."
         )
+    parameters = [_parameter_config(p) for p in raw["parameters"]]
+    names = [p.name for p in parameters]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise RoMAInputError(f"The spec names parameter(s) {repeated} twice.")
+    objective = raw.get("objective")
+    if objective is not None and not isinstance(objective, str):
+        raise RoMAInputError(
+            f"The spec's 'objective' must be a column name, got {objective!r}."
+        )
+    minimize = raw.get("minimize", False)
+    if not isinstance(minimize, bool):
+        raise RoMAInputError(
+            f"The spec's 'minimize' must be true or false, got {minimize!r}."
+        )
     return DesignSpec(
-        parameters=[_parameter_config(p) for p in raw["parameters"]],
-        parameter_constraints=list(raw.get("parameter_constraints") or []),
-        objective=raw.get("objective"),
-        minimize=bool(raw.get("minimize", False)),
-        tracking_metrics=list(raw.get("tracking_metrics") or []),
+        parameters=parameters,
+        parameter_constraints=_string_list(
+            raw, "parameter_constraints", "'x0 + x1 <= 1'"
+        ),
+        objective=objective,
+        minimize=minimize,
+        tracking_metrics=_string_list(raw, "tracking_metrics", "cost"),
     )
 
 
@@ -245,6 +359,34 @@ def pick_objective(table: pd.DataFrame, objective: str | None) -> tuple[str, str
     if "y" in table.columns:
         return "y", "the column named 'y'"
     return str(table.columns[-1]), "the last column"
+
+
+def index_columns(table: pd.DataFrame, keep: Collection[str] = ()) -> dict[str, str]:
+    r"""Columns that hold row numbers rather than a design parameter.
+
+    A first column without a header (pandas reads it as ``"Unnamed: 0"``; it
+    is how pandas and R save a row index), or any column whose values are
+    exactly ``0, 1, ..., n - 1`` in order (with ``n >= 3`` rows).
+
+    Args:
+        table: The data.
+        keep: Columns never reported (the objective, tracking metrics).
+
+    Returns:
+        ``{column: reason}`` for each such column.
+    """
+    found = {}
+    n = len(table)
+    for position, column in enumerate(table.columns):
+        if column in keep:
+            continue
+        if position == 0 and str(column).startswith("Unnamed: "):
+            found[column] = "it has no header, as a saved pandas or R row index"
+            continue
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        if n >= 3 and np.array_equal(values, np.arange(n)):
+            found[column] = f"it holds the row numbers 0..{n - 1}, in order"
+    return found
 
 
 def infer_spec(
@@ -342,8 +484,7 @@ def run_design(
         ``predicted_<objective>_sem``, the spread across members), and the
         client.
     """
-    if isinstance(n, bool) or n < 1:
-        raise RoMAInputError(f"n must be a positive integer, got {n}.")
+    n = check_n(n)
     objective = spec.objective
     client = Client(random_seed=seed)
     try:

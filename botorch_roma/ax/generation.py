@@ -51,6 +51,7 @@ from botorch_roma.ax.latent import (
 )
 from botorch_roma.ax.surrogate import ROMA_TRANSFORMS, roma_model_config
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.generation.gen import check_n
 from botorch_roma.options import (
     DEFAULT_LATENT_PRESET,
     DEFAULT_PRESET,
@@ -263,8 +264,7 @@ def generate_batch(client: AxClient | Client, n: int = 128) -> BatchTrial:
         >>> len(trial.arms)
         128
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
+    n = check_n(n)
     if not isinstance(client, AxClient | Client):
         raise RoMAInputError(
             f"Expected an ax.api.Client or an AxClient, got {type(client).__name__}."

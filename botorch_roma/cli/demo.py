@@ -13,12 +13,14 @@ from typing import Any
 import click
 import pandas as pd
 import torch
+from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.cli.flags import collect_options, roma_flags
+from botorch_roma.cli.output import check_output, overwrite_flag, write_csv
 from botorch_roma.datasets import BUILTIN_DATASET, OfflineTask, make_synthetic_task
-from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation.gen import optimize_roma
-from botorch_roma.models.roma import RoMAModel
+from botorch_roma.exceptions import RoMAError
+from botorch_roma.generation.gen import optimize_roma, select_starting_designs
+from botorch_roma.models.roma import RoMAModel, check_seed
 from botorch_roma.options import AscentOptions, PretrainingOptions
 
 __all__ = ["demo"]
@@ -69,6 +71,7 @@ def _report(task: OfflineTask, model: RoMAModel, X: torch.Tensor, predicted) -> 
 @click.option(
     "-o", "--output", "--out", "output", type=click.Path(dir_okay=False), help="CSV."
 )
+@overwrite_flag
 @click.option("--quiet", "--no-progress", "quiet", is_flag=True, help="No bars.")
 @roma_flags
 def demo(**flags: Any) -> None:
@@ -78,16 +81,25 @@ def demo(**flags: Any) -> None:
     bottom 80% of 2,000 uniform samples.
     """
     pretraining, ascent = collect_options(flags, PretrainingOptions, AscentOptions)
+    if flags["output"]:
+        check_output(flags["output"], flags["overwrite"])
     try:
-        pretraining = PretrainingOptions.overrides(pretraining)
-        ascent = AscentOptions.overrides(ascent)
-    except RoMAInputError as e:
+        _run(flags, pretraining, ascent)
+    except (RoMAError, UnsupportedError) as e:
         raise click.ClickException(str(e)) from e
-    seed, n, progress = flags["seed"], flags["n"], not flags["quiet"]
+
+
+def _run(
+    flags: dict[str, Any], pretraining: dict[str, Any], ascent: dict[str, Any]
+) -> None:
+    pretraining = PretrainingOptions.overrides(pretraining)
+    ascent = AscentOptions.overrides(ascent)
+    seed, n, progress = check_seed(flags["seed"]), flags["n"], not flags["quiet"]
     torch.manual_seed(seed)
     task = make_synthetic_task(
         flags["function"], dim=flags["dim"], n_total=flags["n_total"], seed=0
     )
+    select_starting_designs(task.X, task.Y, n)  # checks n before the fit
     click.echo(
         f"Task {task.name}: {task.X.shape[0]} visible designs in {task.dim} dims; "
         f"best visible score {task.Y.max().item():.2f}."
@@ -103,5 +115,5 @@ def demo(**flags: Any) -> None:
         )
         frame["predicted"] = predicted.cpu().numpy()
         frame["true"] = task.evaluate(X).squeeze(-1).cpu().numpy()
-        frame.to_csv(flags["output"], index=False)
+        write_csv(frame, flags["output"], flags["overwrite"])
         click.echo(f"Wrote {n} candidates to {flags['output']}.")

@@ -4,7 +4,13 @@ Reads a CSV (or Parquet) file of evaluated designs and an optional
 search-space spec (JSON or YAML; the format is in
 :mod:`botorch_roma.ax.design`), runs RoMA through Ax
 (:func:`~botorch_roma.ax.design.run_design`) and writes the proposed designs
-with their predicted objective values to a CSV. Without a data file it runs
+with their predicted objective values to a CSV. The output path is checked
+before anything else (:mod:`botorch_roma.cli.output`); an existing file is
+kept unless ``--overwrite`` is given. Without a spec, a column that holds row
+numbers (a saved pandas index, see
+:func:`~botorch_roma.ax.design.index_columns`) is dropped with a note, and the
+columns that became parameters are listed, so that a measured outcome (a
+cost) can be moved to ``--tracking-metrics``. Without a data file it runs
 on the built-in dataset (:func:`~botorch_roma.datasets.builtin_dataset`), with
 a smaller ascent budget (:data:`~botorch_roma.options.BUILTIN_DATASET_BUDGET`),
 and reports the designs' *true* scores against the dataset's best.
@@ -19,11 +25,8 @@ References:
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import click
@@ -33,6 +36,7 @@ from ax.exceptions.core import UserInputError
 from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.ax.design import (
+    index_columns,
     infer_spec,
     load_spec,
     pick_objective,
@@ -41,8 +45,9 @@ from botorch_roma.ax.design import (
     spec_for_bounds,
 )
 from botorch_roma.cli.flags import collect_options, roma_flags
+from botorch_roma.cli.output import check_output, overwrite_flag, write_csv
 from botorch_roma.datasets import BUILTIN_DATASET, OfflineTask, builtin_dataset
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAError, RoMAInputError
 from botorch_roma.options import (
     BUILTIN_DATASET_BUDGET,
     DEFAULT_PRESET,
@@ -66,10 +71,15 @@ def builtin_table() -> tuple[pd.DataFrame, OfflineTask]:
 
 def _builtin_problem(flags: dict[str, Any]) -> tuple:
     r"""Table, spec, task and budget of a run on the built-in dataset."""
-    if flags["spec"] is not None or flags["objective"] is not None or flags["minimize"]:
+    if (
+        flags["spec"] is not None
+        or flags["objective"] is not None
+        or flags["minimize"]
+        or flags["tracking_metrics"]
+    ):
         raise RoMAInputError(
-            "--spec, --objective and --minimize need a DATA file; without "
-            "one the built-in dataset is used."
+            "--spec, --objective, --minimize and --tracking-metrics need a DATA "
+            "file; without one the built-in dataset is used."
         )
     table, task = builtin_table()
     cfg = BUILTIN_DATASET
@@ -82,20 +92,35 @@ def _builtin_problem(flags: dict[str, Any]) -> tuple:
     return table, spec_for_bounds(task.bounds), task, BUILTIN_DATASET_BUDGET
 
 
+def _tracking_flag(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
 def _table_problem(flags: dict[str, Any]) -> tuple:
     r"""Table and spec of a run on the user's data file."""
     table = read_table(flags["data"])
-    objective, tracking = flags["objective"], []
+    objective, tracking = flags["objective"], _tracking_flag(flags["tracking_metrics"])
     if flags["spec"] is not None:
         spec = load_spec(flags["spec"])
-        tracking = spec.tracking_metrics
+        tracking = [*spec.tracking_metrics, *tracking]
+        spec.tracking_metrics = list(dict.fromkeys(tracking))
         objective = objective or spec.objective
     name, how = pick_objective(table, objective)
     if flags["spec"] is None:
+        table = _drop_index_columns(table, keep={name, *tracking})
         spec, notes = infer_spec(table, name, tracking)
+        spec.tracking_metrics = tracking
         click.echo(
-            "No --spec given: inferred float parameters with bounds taken "
-            "from the data (designs cannot leave them): " + "; ".join(notes)
+            f"No --spec given: {len(notes)} float parameter(s) inferred from the "
+            "columns, with bounds taken from the data (designs cannot leave "
+            "them): " + "; ".join(notes) + "."
+        )
+        click.echo(
+            "Every column other than the objective"
+            + (f" and the tracking metrics {tracking}" if tracking else "")
+            + " is a parameter: if one is a measured outcome rather than a design "
+            "choice (a cost, a time), pass --tracking-metrics NAME, or describe "
+            "the space in a --spec file."
         )
     spec.objective = name
     spec.minimize = spec.minimize or flags["minimize"]
@@ -106,16 +131,15 @@ def _table_problem(flags: dict[str, Any]) -> tuple:
     return table, spec, None, {}
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".csv.tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            frame.to_csv(f, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _drop_index_columns(table: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
+    r"""The table without its row-number columns, each dropped with a note."""
+    found = index_columns(table, keep)
+    for column, why in found.items():
+        click.echo(
+            f"Dropped column {column!r}: {why}, so it is not a design parameter. "
+            "To use it as one, describe the space in a --spec file."
+        )
+    return table.drop(columns=list(found))
 
 
 def _report_oracle(designs: pd.DataFrame, table: pd.DataFrame, task: Any) -> None:
@@ -169,6 +193,12 @@ def _report_oracle(designs: pd.DataFrame, table: pd.DataFrame, task: Any) -> Non
     type=click.Path(dir_okay=False),
     help="Where to write the designs (CSV).",
 )
+@overwrite_flag
+@click.option(
+    "--tracking-metrics",
+    help="Comma-separated columns to keep as tracking metrics, not parameters "
+    "(added to the spec's).",
+)
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
 @click.option(
     "--preset",
@@ -191,6 +221,7 @@ def design(**flags: Any) -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", module="linear_operator")
     given = collect_options(flags, PretrainingOptions, AscentOptions)
+    check_output(flags["output"], flags["overwrite"])
     try:
         problem = _builtin_problem if flags["data"] is None else _table_problem
         table, spec, task, budget = problem(flags)
@@ -228,7 +259,7 @@ def design(**flags: Any) -> None:
         elapsed = time.monotonic() - start
         if task is not None:
             _report_oracle(designs, table, task)
-        _write_csv(designs, Path(flags["output"]))
-    except (RoMAInputError, UnsupportedError, UserInputError) as e:
+        write_csv(designs, flags["output"], flags["overwrite"])
+    except (RoMAError, UnsupportedError, UserInputError) as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"Wrote {len(designs)} designs to {flags['output']} ({elapsed:.0f} s).")

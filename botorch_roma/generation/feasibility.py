@@ -37,6 +37,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from botorch.exceptions.errors import CandidateGenerationError
 from botorch.optim.parameter_constraints import (
@@ -122,13 +123,17 @@ def check_fixed_features(
     return out
 
 
-def check_constraints(constraints: Constraints, d: int, what: str) -> Constraints:
+def check_constraints(
+    constraints: Constraints, d: int, what: str, bounds: Tensor | None = None
+) -> Constraints:
     r"""Validate linear constraints in BoTorch's format.
 
     Args:
         constraints: ``None`` or a list of ``(indices, coefficients, rhs)``.
         d: The design dimension.
         what: The argument's name, for error messages.
+        bounds: Optional ``2 x d`` bounds: each constraint must be satisfiable
+            inside them (taken alone).
 
     Returns:
         The constraints, or ``None`` if there are none.
@@ -166,7 +171,28 @@ def check_constraints(constraints: Constraints, d: int, what: str) -> Constraint
             torch.as_tensor(float(rhs))
         ):
             raise RoMAInputError(f"{what}[{i}] has non-finite coefficients or rhs.")
+        if bounds is not None:
+            _check_satisfiable(what, i, indices, coefficients, float(rhs), bounds)
     return list(constraints)
+
+
+def _check_satisfiable(
+    what: str, i: int, indices: Tensor, coefficients: Tensor, rhs: float, bounds
+) -> None:
+    r"""Raise if ``coefficients @ X[indices]`` cannot reach ``rhs`` in the box."""
+    w = coefficients.to(bounds)
+    ends = w * bounds[:, indices.to(bounds.device)]  # 2 x k
+    low, high = ends.min(0).values.sum().item(), ends.max(0).values.sum().item()
+    tol = 1e-9 * max(1.0, abs(rhs))
+    equality = what.startswith("equality")
+    if high < rhs - tol or (equality and low > rhs + tol):
+        reach = f"[{low:g}, {high:g}]"
+        raise RoMAInputError(
+            f"{what}[{i}] cannot be met inside the bounds: its left-hand side "
+            f"ranges over {reach} there, and must {'equal' if equality else 'reach'} "
+            f"{rhs:g}. Check the signs (BoTorch's format means sum >= rhs), loosen "
+            "it, or widen the bounds."
+        )
 
 
 class FeasibilityRepair:
@@ -210,6 +236,41 @@ class FeasibilityRepair:
         if self._constrained and bounds is None:
             raise RoMAInputError(
                 "Linear constraints need bounds; pass a 2 x d `bounds` tensor."
+            )
+        if self._constrained:
+            self._check_jointly_feasible()
+
+    def _check_jointly_feasible(self) -> None:
+        r"""Raise if no design in the box meets all the constraints (one LP)."""
+        from scipy.optimize import linprog
+
+        lower, upper = self.bounds.detach().double().cpu().numpy()
+        box = list(zip(lower.tolist(), upper.tolist()))
+        for column, value in (self.fixed_features or {}).items():
+            box[column] = (value, value)
+        d = len(box)
+
+        def rows(constraints: Constraints, sign: float) -> tuple:
+            if not constraints:
+                return None, None
+            A = np.zeros((len(constraints), d))
+            for row, (indices, coefficients, _) in enumerate(constraints):
+                A[row, indices.cpu().numpy()] = sign * coefficients.double().cpu()
+            b = np.array([sign * float(rhs) for *_, rhs in constraints])
+            return A, b
+
+        A_ub, b_ub = rows(self.inequality_constraints, -1.0)  # sum >= rhs
+        A_eq, b_eq = rows(self.equality_constraints, 1.0)
+        result = linprog(
+            np.zeros(d), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=box
+        )
+        if result.status == 2:
+            raise RoMAInputError(
+                "No design inside the bounds"
+                + (" with the fixed features" if self.fixed_features else "")
+                + " meets all the linear constraints together; check their signs "
+                "(BoTorch's format means sum_i X[indices[i]] * coefficients[i] >= "
+                "rhs) and loosen or drop one of them."
             )
 
     @property

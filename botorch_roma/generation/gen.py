@@ -30,7 +30,9 @@ References:
 from __future__ import annotations
 
 import math
+import operator
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +43,7 @@ from botorch.models.transforms.input import AffineInputTransform
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAInputError, RoMAInputWarning
 from botorch_roma.generation.adaptation import adapt_weights
 from botorch_roma.generation.feasibility import (
     Constraints,
@@ -62,6 +64,7 @@ __all__ = [
     "AscentProblem",
     "ascend_and_repair",
     "ascent_step",
+    "check_n",
     "finish_ascent",
     "gen_candidates_roma",
     "optimize_roma",
@@ -72,6 +75,9 @@ __all__ = [
 
 # Iterates kept along an ascent as fallbacks for end points that are infeasible.
 _N_SNAPSHOTS = 8
+# Training designs further than this fraction of a bound's width outside the
+# bounds are reported (closer ones are round-off and are clamped quietly).
+_OUTSIDE_RTOL = 1e-6
 
 
 def _input_maps(model: RoMAModel) -> tuple[Callable, Callable]:
@@ -104,7 +110,8 @@ def _check_bounds(bounds: Tensor, d: int) -> Tensor:
     if len(bad) > 0:
         raise RoMAInputError(
             f"bounds have lower >= upper in dimension(s) {bad.tolist()}; make every "
-            "lower bound strictly smaller than its upper bound."
+            "lower bound strictly smaller than its upper bound (to hold a column "
+            "at one value, give it a range and pass fixed_features={column: value})."
         )
     return bounds
 
@@ -208,6 +215,18 @@ def _initial_points(initial_conditions: Tensor, d: int) -> Tensor:
     if not torch.isfinite(X0).all():
         raise RoMAInputError("initial_conditions contain NaN or inf values.")
     return X0
+
+
+def check_n(n: Any) -> int:
+    r"""``n`` as an int: a positive integer (NumPy integers too; not a bool or
+    a float)."""
+    try:
+        value = None if isinstance(n, bool) else operator.index(n)
+    except TypeError:
+        value = None
+    if value is None or value < 1:
+        raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
+    return value
 
 
 def _box(
@@ -497,8 +516,7 @@ def select_starting_designs(
     Returns:
         An ``n x d`` tensor of distinct starting designs, best first.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
+    n = check_n(n)
     uniq, inverse = torch.unique(train_X, dim=0, return_inverse=True)
     best = torch.full((uniq.shape[0],), -math.inf).to(train_Y)
     best = best.scatter_reduce(0, inverse, train_Y.squeeze(-1), reduce="amax")
@@ -565,9 +583,11 @@ def optimize_roma(
 
     Returns:
         A two-element tuple of the ``n x d`` candidates and their ``n``
-        predicted values (original outcome units). Candidates start distinct;
-        with a large ``lr`` two of them can end on the same corner of the
-        bounds (the Ax integration replaces such duplicates).
+        predicted values (original outcome units). Candidates start distinct
+        (training designs outside ``bounds`` are clamped first, with a
+        :class:`~botorch_roma.exceptions.RoMAInputWarning`); with a large
+        ``lr`` two of them can end on the same corner of the bounds, which
+        warns too (the Ax integration replaces such duplicates).
 
     Example:
         >>> model = RoMAModel(train_X, train_Y).fit(seed=0)
@@ -593,10 +613,10 @@ def optimize_roma(
     repair = FeasibilityRepair(
         bounds,
         inequality_constraints=check_constraints(
-            inequality_constraints, d, "inequality_constraints"
+            inequality_constraints, d, "inequality_constraints", bounds
         ),
         equality_constraints=check_constraints(
-            equality_constraints, d, "equality_constraints"
+            equality_constraints, d, "equality_constraints", bounds
         ),
         fixed_features=fixed_features,
     )
@@ -604,6 +624,7 @@ def optimize_roma(
     if run_options.seed is not None:
         generator = torch.Generator(device=train_X.device)
         generator.manual_seed(run_options.seed)
+    train_X = _starts_in_box(train_X, bounds, fixed_features)
     X0 = select_starting_designs(
         train_X, train_Y, n, duplicate_starts, bounds=bounds, generator=generator
     )
@@ -617,7 +638,52 @@ def optimize_roma(
             "constraints; drop the infeasible rows from the data or pass "
             "train_X / train_Y holding only feasible designs."
         )
+    _warn_if_duplicates(X)
     return X, values
+
+
+def _starts_in_box(
+    train_X: Tensor, bounds: Tensor | None, fixed_features: dict[int, float] | None
+) -> Tensor:
+    r"""The designs as the ascent will start from them: clamped to the bounds
+    and with the fixed features set, so that designs which become equal are
+    merged before the top ``n`` are chosen. Warns if designs lie outside."""
+    if bounds is None and not fixed_features:
+        return train_X
+    X = train_X.clone()
+    if bounds is not None:
+        tol = _OUTSIDE_RTOL * (bounds[1] - bounds[0])
+        outside = ((X < bounds[0] - tol) | (X > bounds[1] + tol)).any(-1)
+        if outside.any():
+            rows = outside.nonzero().flatten()
+            warnings.warn(
+                f"{len(rows)} of the {X.shape[0]} training designs lie outside the "
+                f"bounds (first rows: {rows[:5].tolist()}); the ascent starts "
+                "from them clamped to the bounds, where designs that differ only "
+                "outside the box become one start. Widen the bounds if those "
+                "designs are valid, or drop the rows.",
+                RoMAInputWarning,
+                stacklevel=3,
+            )
+        X = X.clamp(bounds[0], bounds[1])
+    for column, value in (fixed_features or {}).items():
+        X[:, column] = value
+    return X
+
+
+def _warn_if_duplicates(X: Tensor) -> None:
+    r"""Warn if some of the returned candidates coincide."""
+    distinct = torch.unique(X, dim=0).shape[0]
+    if distinct < X.shape[0]:
+        warnings.warn(
+            f"Only {distinct} of the {X.shape[0]} candidates are distinct: some "
+            "ascents ended on the same point (typically a corner of the bounds, "
+            "or the same repaired point of the constraints). Lower the ascent lr "
+            "or steps, or use the Ax route (botorch_roma.ax.generate_batch), "
+            "which replaces duplicates with new designs.",
+            RoMAInputWarning,
+            stacklevel=3,
+        )
 
 
 def _starting_data(
@@ -629,6 +695,12 @@ def _starting_data(
             "optimize_roma needs a RoMAModel or RoMAEnsembleModel, got "
             f"{type(model).__name__}."
         )
+    for name, T in (("train_X", train_X), ("train_Y", train_Y)):
+        if T is not None and not isinstance(T, Tensor):
+            raise RoMAInputError(
+                f"{name} must be a tensor, got {type(T).__name__}; pass ascent "
+                "options as keywords, e.g. optimize_roma(model, bounds, n, steps=100)."
+            )
     if (train_X is None) != (train_Y is None):
         raise RoMAInputError("Pass both train_X and train_Y, or neither.")
     if train_X is None:

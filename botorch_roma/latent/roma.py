@@ -63,7 +63,7 @@ import torch
 from torch import Tensor
 
 from botorch_roma.exceptions import RoMAInputError
-from botorch_roma.generation.gen import gen_candidates_roma
+from botorch_roma.generation.gen import check_n, gen_candidates_roma
 from botorch_roma.latent.vae import CategoricalVAE, as_sequences
 from botorch_roma.models.ensemble import build_proxy
 from botorch_roma.models.roma import RoMAModel, negate_roma_model
@@ -71,6 +71,7 @@ from botorch_roma.options import (
     LATENT_DEFAULTS,
     AscentOptions,
     PretrainingOptions,
+    RunOptions,
     VAEOptions,
 )
 
@@ -250,6 +251,8 @@ class LatentRoMA:
         Returns:
             The fitted object (``self``).
         """
+        run = RunOptions.from_dict({"seed": seed, "progress": progress})
+        seed, progress = run.seed, run.progress
         seqs, Y, num_categories = self._check_data(train_seqs, train_Y, num_categories)
         self.vae = self._fitted_vae(seqs, num_categories, Y, seed, progress)
         Z, Y_fit = self._latent_training_data(seqs, Y, seed)
@@ -491,9 +494,7 @@ class LatentRoMA:
                 f"Asked for {num_categories} categories, but LatentRoMA was fitted "
                 f"with {C}; refit it with num_categories={num_categories}."
             )
-        if isinstance(n, bool) or int(n) != n or n < 1:
-            raise RoMAInputError(f"n must be a positive integer, got {n!r}.")
-        return int(n)
+        return check_n(n)
 
     def _check_capacity(self, n: int, excluded: set, given_exclude: bool) -> None:
         r"""Raise if fewer than ``n`` sequences exist outside ``excluded``."""

@@ -58,6 +58,7 @@ __all__ = [
     "RoMAModel",
     "RoMAProxy",
     "check_seed",
+    "fit_divergence",
     "negate_roma_model",
     "select_epsilon",
     "validate_training_data",
@@ -71,9 +72,94 @@ DIVERGED_MSE = 100.0
 COLLAPSED_STD = 1e-2
 #: A fit with a training R^2 (1 - standardized MSE) below this warns.
 POOR_FIT_R2 = 0.1
+#: A fit whose last validation MSE exceeds this many times its first epoch's
+#: (or 1, the MSE of predicting the mean) has diverged.
+DIVERGED_VAL_RATIO = 10.0
+#: A fit whose predictions on its own training designs leave the range of the
+#: training scores by more than this many times the range's width has diverged.
+OUTSIDE_RANGE_WIDTHS = 1.0
+#: A fit whose last (robust) training loss exceeds this many times the loss of
+#: predicting the mean has been overwhelmed by its weight perturbations.
+EXPLODED_LOSS_RATIO = 1e3
 
 # Soft bounds of the log-std head for loss="nll", as in the authors' code.
 _LOGSTD_INIT = (math.log(0.1), math.log(0.2))
+
+
+def _constant_loss(options: PretrainingOptions, n: int) -> float:
+    r"""About the training loss of predicting the mean (standardized units)."""
+    if options.loss == "nll":  # unit-variance errors at the smallest std
+        return 0.5 * math.exp(-2 * _LOGSTD_INIT[0]) + _LOGSTD_INIT[0]
+    if options.loss == "listnet":  # a uniform ranking of one minibatch
+        return math.log(max(2, min(options.batch_size, n)))
+    return 1.0
+
+
+def fit_divergence(
+    pred: Tensor, target: Tensor, history: list[dict], options: PretrainingOptions
+) -> str | None:
+    r"""What went wrong with a pre-training run, or ``None`` if nothing did.
+
+    In standardized units, predicting the data's mean scores a mean squared
+    error of 1 and a prediction spread of 0. A fit has diverged if
+
+    - its training MSE exceeds :data:`DIVERGED_MSE`;
+    - its last robust training loss exceeds :data:`EXPLODED_LOSS_RATIO` times
+      the loss of predicting the mean, so the worst-case weight perturbations
+      overwhelm the fit;
+    - its predictions spread less than :data:`COLLAPSED_STD` across the
+      training designs: it collapsed to a constant, and its ascent could not
+      move;
+    - its predictions on the training designs leave the range of the
+      training scores by more than :data:`OUTSIDE_RANGE_WIDTHS` times the
+      range's width;
+    - or its last validation MSE exceeds :data:`DIVERGED_VAL_RATIO` times the
+      first epoch's (or 1, if that was smaller; ``loss="listnet"`` records a
+      scale-free validation MSE, of z-scored predictions, so this fires for
+      it only if the validation predictions become non-finite).
+
+    Args:
+        pred: ``n`` predictions at the training designs (standardized).
+        target: ``n`` standardized training scores.
+        history: The per-epoch records of the fit (``train_loss``, and
+            ``val_mse`` with validation rows).
+        options: The pre-training options of the fit.
+
+    Returns:
+        A description of the problem, or ``None``.
+    """
+    mse = (pred - target).square().mean().item()
+    if not mse <= DIVERGED_MSE:
+        return f"training MSE {mse:.3g} in standardized units"
+    constant = _constant_loss(options, target.shape[-1])
+    if history and not history[-1]["train_loss"] <= EXPLODED_LOSS_RATIO * constant:
+        return (
+            f"the robust training loss ended at {history[-1]['train_loss']:.3g}, "
+            f"over {EXPLODED_LOSS_RATIO:g} times what predicting the mean scores "
+            f"(about {constant:.2g}): the worst-case weight perturbations "
+            "overwhelm the fit"
+        )
+    spread = pred.std().item()
+    if not spread >= COLLAPSED_STD:
+        return (
+            f"the predictions collapsed to a constant (spread {spread:.2g} in "
+            "standardized units)"
+        )
+    lo, hi = target.min().item(), target.max().item()
+    beyond = max(pred.max().item() - hi, lo - pred.min().item())
+    if not beyond <= OUTSIDE_RANGE_WIDTHS * (hi - lo):
+        return (
+            f"its predictions on the training designs span [{pred.min().item():.3g}, "
+            f"{pred.max().item():.3g}], far outside the training scores' range "
+            f"[{lo:.3g}, {hi:.3g}] (standardized units)"
+        )
+    val = [r["val_mse"] for r in history if "val_mse" in r]
+    if val and not val[-1] <= DIVERGED_VAL_RATIO * max(val[0], 1.0):
+        return (
+            f"the validation MSE rose from {val[0]:.3g} after the first epoch to "
+            f"{val[-1]:.3g} after the last (standardized units)"
+        )
+    return None
 
 
 def check_seed(seed: Any) -> int | None:
@@ -281,10 +367,13 @@ class RoMAProxy(Model):
             The fitted model (``self``).
 
         Raises:
-            RoMATrainingError: If the training loss or the weights become
-                non-finite; lower ``epsilon`` or ``lr``.
+            RoMATrainingError: If the fit diverged or collapsed (see
+                :func:`fit_divergence`): non-finite loss or weights, exploding
+                training or validation error, predictions far outside the
+                data, or a constant proxy; lower ``epsilon`` or ``lr``.
         """
-        seed = check_seed(seed)
+        run = RunOptions.from_dict({"seed": seed, "progress": progress})
+        seed, progress = run.seed, run.progress
         options = self.options
         if options.epsilon == "auto":
             self.epsilon_selection = self.run_epsilon_rule(seed=seed)
@@ -360,34 +449,22 @@ class RoMAProxy(Model):
             history = self._train(options, seed, progress, callback)
         finally:
             self.eval()
-        self._check_fit(options)
+        self._check_fit(options, history)
         return history
 
-    def _check_fit(self, options: PretrainingOptions) -> None:
-        r"""Raise if the fit diverged or collapsed, judged on the training data.
+    def _check_fit(self, options: PretrainingOptions, history: list[dict]) -> None:
+        r"""Raise if the fit diverged or collapsed; warn if it fits poorly.
 
-        In standardized units, predicting the data's mean scores a mean
-        squared error of 1 and a prediction spread of 0. A fit whose training
-        MSE exceeds :data:`DIVERGED_MSE` has diverged; one whose predictions
-        spread less than :data:`COLLAPSED_STD` across the training designs has
-        collapsed to a constant (a weight-perturbation ball or learning rate
-        so large that the proxy learned nothing), and its ascent could not
-        move. A fit that explains less than :data:`POOR_FIT_R2` of the training
-        scores' variance warns (:class:`~botorch_roma.exceptions.RoMAFitWarning`).
+        Judged on the training designs and the training history by
+        :func:`fit_divergence`; a fit that explains less than
+        :data:`POOR_FIT_R2` of the training scores' variance warns
+        (:class:`~botorch_roma.exceptions.RoMAFitWarning`).
         """
         with torch.no_grad():
             f = self.forward(self._train_Z)[..., 0]
             f = f.mean(-2) if f.dim() > 1 else f  # an ensemble's mean
-            mse = (f - self._train_y_std).square().mean().item()
-            spread = f.std().item()
-        where = None
-        if not mse <= DIVERGED_MSE:
-            where = f"training MSE {mse:.3g} in standardized units"
-        elif not spread >= COLLAPSED_STD:
-            where = (
-                f"the predictions collapsed to a constant (spread {spread:.2g} "
-                "in standardized units)"
-            )
+        where = fit_divergence(f, self._train_y_std, history, options)
+        mse = (f - self._train_y_std).square().mean().item()
         if where is None and 1.0 - mse < POOR_FIT_R2:
             warnings.warn(
                 f"The proxy explains {max(1.0 - mse, 0.0):.0%} of the variance of "

@@ -42,7 +42,8 @@ def mixed_parameters() -> list:
     ]
 
 
-#: A linear constraint that some rows of the random data below violate.
+#: A linear constraint of the mixed space; the data below satisfies it (Ax
+#: refuses rows that break it), and its optimum lies across it.
 MIXED_CONSTRAINT = "x0 + k <= 3.5"
 
 
@@ -58,6 +59,7 @@ def mixed_data(n: int = 30, seed: int = 0) -> pd.DataFrame:
             "fixed": 3.0,
         }
     )
+    df["k"] = np.minimum(df["k"], np.floor(3.5 - df["x0"])).astype(np.int64)
     df["y"] = (
         -((df.x0 - 0.3) ** 2)
         - 0.1 * (np.log10(df.lr) + 2.5) ** 2

@@ -6,17 +6,24 @@ and build no tensors (Ax's data and models work in float64).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from ax.api.client import Client
 from ax.api.configs import RangeParameterConfig
 from ax.core.trial_status import TrialStatus
+from ax.service.ax_client import AxClient, ObjectiveProperties
 from botorch.exceptions.errors import UnsupportedError
 from botorch.utils.testing import BotorchTestCase
 
-from botorch_roma.ax import attach_offline_data, validate_offline_data
+from botorch_roma.ax import (
+    attach_offline_data,
+    generate_batch,
+    validate_offline_data,
+)
 from botorch_roma.ax.data import experiment_of
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAInputError, RoMAInputWarning
 from test.ax.helpers import (
     float_ax_client,
     float_client,
@@ -121,6 +128,81 @@ class TestAttachOfflineData(BotorchTestCase):
                 with self.assertRaisesRegex(RoMAInputError, match):
                     attach_offline_data(client, df)
                 self.assertEqual(_attached(client), 0)
+
+    def test_rows_breaking_a_parameter_constraint(self):
+        def client_with(constraint: str):
+            client = Client()
+            client.configure_experiment(
+                parameters=[
+                    RangeParameterConfig(name=n, parameter_type="float", bounds=(0, 1))
+                    for n in ("a", "b")
+                ],
+                parameter_constraints=[constraint],
+            )
+            client.configure_optimization(objective="y")
+            return client
+
+        def ax_client_with(constraint: str):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                client = AxClient(verbose_logging=False)
+            client.create_experiment(
+                parameters=[
+                    {"name": n, "type": "range", "bounds": [0.0, 1.0]}
+                    for n in ("a", "b")
+                ],
+                objectives={"y": ObjectiveProperties(minimize=False)},
+                parameter_constraints=[constraint],
+            )
+            return client
+
+        rows = pd.DataFrame(
+            {"a": [0.1, 0.9, 0.5, 0.8], "b": [0.2, 0.1, 0.4, 0.5], "y": [1, 2, 3, 4]}
+        )
+        for make in (client_with, ax_client_with):
+            with self.subTest(client=make.__name__):
+                client = make("a + b <= 0.9")
+                with self.assertRaisesRegex(
+                    RoMAInputError,
+                    r"breaks the parameter constraint 'a \+ b <= 0.9' in 2 row\(s\), "
+                    r"e.g. index 1, 3 \(by up to 0.4; tolerance 1e-06 relative.*"
+                    "Drop those rows",
+                ):
+                    attach_offline_data(client, rows)
+                self.assertEqual(_attached(client), 0)
+                # Round-off on the boundary is accepted.
+                ok = rows.drop(index=[1, 3])
+                ok.loc[0, "b"] = 0.8 + 1e-9
+                attach_offline_data(client, ok)
+                self.assertEqual(_attached(client), 1)
+        # Negative weights are checked the same way.
+        client = client_with("a - b <= 0.25")
+        with self.assertRaisesRegex(RoMAInputError, "'a - b <= 0.25' in 2 row.*by up"):
+            attach_offline_data(client, rows)
+        # The mixed space's constraint couples a float and an int column.
+        bad = mixed_data(n=12)
+        bad.loc[[3, 7], "k"] = 4
+        with self.assertRaisesRegex(RoMAInputError, "'k \\+ x0 <= 3.5' in 2 row"):
+            attach_offline_data(mixed_client(), bad)
+
+    def test_repeated_attach_warns(self):
+        client = float_client()
+        df = float_data(n=10)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RoMAInputWarning)
+            attach_offline_data(client, df)
+        with self.assertWarnsRegex(
+            RoMAInputWarning, "10 of the 10 designs already have completed data"
+        ):
+            attach_offline_data(client, df)
+        self.assertEqual(_attached(client), 2)
+        # Evaluated designs of a generated batch are new data: no warning.
+        trial = generate_batch(client, n=np.int64(2))
+        evaluated = pd.DataFrame([arm.parameters for arm in trial.arms])
+        evaluated["y"] = [0.1, 0.2]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RoMAInputWarning)
+            attach_offline_data(client, evaluated)
 
     def test_config_errors(self):
         client = Client()

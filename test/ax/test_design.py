@@ -17,6 +17,7 @@ import torch
 from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma.ax.design import (
+    index_columns,
     infer_spec,
     load_spec,
     pick_objective,
@@ -62,6 +63,74 @@ class TestSpecAndTableHelpers(BotorchTestCase):
             csv = Path(tmp) / "t.csv"
             table.to_csv(csv, index=False)
             pd.testing.assert_frame_equal(read_table(csv), table)
+
+    def test_malformed_spec_entries_name_the_entry(self):
+        two = [{"name": "b", "bounds": [0, 1]}]
+        cases = [
+            ([{"name": "a", "bounds": ["a", "b"]}], r"numbers, got \[.a., .b.\]"),
+            ([{"name": "a", "bounds": [0]}], "'a' needs 'bounds: \\[lower, upper\\]'"),
+            ([{"name": "a", "bounds": "0, 1"}], "two finite numbers, got '0, 1'"),
+            ([{"name": "a", "bounds": [0, float("inf")]}], "two finite numbers"),
+            ([{"name": "a", "bounds": [1, 0]}], "lower bound must be below"),
+            ([{"name": "a", "bounds": [0, 1], "log_scale": True}], "log scale"),
+            ([{"name": "a", "bounds": [0, 1], "log_scale": "yes"}], "true or false"),
+            (
+                [{"name": "a", "bounds": [0.5, 3], "value_type": "int"}],
+                "integer bounds",
+            ),
+            ([{"name": 7, "bounds": [0, 1]}], "non-empty strings, got 7"),
+            ([{"name": "a", "type": "choice", "values": "xyz"}], "list of 'values'"),
+            ([{"name": "a", "type": "choice", "values": [1, None]}], "\\[None\\]"),
+            ([{"name": "a", "type": "choice", "values": [1, 1]}], "value twice"),
+            (
+                [{"name": "a", "type": "choice", "values": [1, 2], "value_type": "x"}],
+                "value_type 'x'",
+            ),
+            ([{"name": "a", "type": "fixed"}], "needs a 'value'"),
+            ([{"name": "a", "bounds": [0, 1]}] * 2, "\\['a'\\] twice"),
+        ]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "spec.json"
+            for parameters, match in cases:
+                with self.subTest(match=match):
+                    path.write_text(json.dumps({"parameters": parameters + two}))
+                    with self.assertRaisesRegex(RoMAInputError, match):
+                        load_spec(path)
+            top = {"parameters": [{"name": "a", "bounds": [0, 1]}] + two}
+            for key, value, match in (
+                ("parameter_constraints", "a + b <= 1", "list of strings"),
+                ("tracking_metrics", "cost", "tracking_metrics: \\[cost\\]"),
+                ("minimize", "no", "true or false, got 'no'"),
+                ("objective", 3, "column name, got 3"),
+            ):
+                with self.subTest(key=key):
+                    path.write_text(json.dumps({**top, key: value}))
+                    with self.assertRaisesRegex(RoMAInputError, match):
+                        load_spec(path)
+            # PyYAML reads 1e-4 as a string; it is still a number.
+            yaml_path = Path(tmp) / "spec.yaml"
+            yaml_path.write_text(
+                "parameters:\n  - {name: a, bounds: [1e-4, 1], log_scale: true}\n"
+            )
+            self.assertEqual(load_spec(yaml_path).parameters[0].bounds, (1e-4, 1.0))
+
+    def test_index_columns(self):
+        n = 6
+        table = pd.DataFrame(
+            {
+                "Unnamed: 0": [3, 5, 8, 9, 11, 12],  # a saved, filtered index
+                "a": np.linspace(0, 1, n),
+                "row": np.arange(n),
+                "k": np.arange(n)[::-1],  # not in order: a parameter
+                "y": np.arange(n, dtype=float),  # the objective is kept
+            }
+        )
+        found = index_columns(table, keep={"y"})
+        self.assertEqual(sorted(found), ["Unnamed: 0", "row"])
+        self.assertIn("no header", found["Unnamed: 0"])
+        self.assertIn("row numbers 0..5", found["row"])
+        # Tiny tables: a 0/1 column is a parameter.
+        self.assertEqual(index_columns(table.iloc[:2][["row", "y"]], keep={"y"}), {})
 
     def test_parquet_input(self):
         # Skipped where pyarrow is missing or broken (e.g. built for NumPy 2).

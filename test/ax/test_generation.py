@@ -90,6 +90,17 @@ class TestRoMAGenerationStep(BotorchTestCase):
             RoMAGenerationStep(ascent=[1, 2])
         strategy = roma_generation_strategy(seed=0)
         self.assertEqual([n.name for n in strategy._nodes], ["GenerationStep_0_RoMA"])
+        # Bad run options fail here, at construction, not later in generate_batch.
+        for kwargs, match in (
+            ({"seed": "abc"}, "seed must be an int or None, got str 'abc'"),
+            ({"seed": 1.7}, "seed must be an int or None, got float 1.7"),
+            ({"seed": -1, "latent": True}, "seed must be >= 0"),
+            ({"timeout_sec": 0}, "timeout_sec must be > 0"),
+        ):
+            for build in (RoMAGenerationStep, roma_generation_strategy):
+                with self.subTest(build=build.__name__, **kwargs):
+                    with self.assertRaisesRegex(RoMAInputError, match):
+                        build(**kwargs)
 
     def test_presets(self):
         def parts(node):

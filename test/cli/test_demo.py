@@ -48,3 +48,22 @@ def test_group_lists_commands_without_importing_them():
         assert name in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "[]"  # nothing imported
     assert CliRunner().invoke(main, ["nope"]).exit_code != 0
+
+
+def test_demo_checks_its_output_and_arguments_before_any_work(tmp_path):
+    out = tmp_path / "candidates.csv"
+    out.write_text("keep me\n")
+    for args, match in (
+        (["--output", str(out)], "already exists; pass --overwrite"),
+        (["--seed", "-1"], "seed must be >= 0"),
+        (["-n", "100000"], "larger than the 160 distinct designs"),
+        (["--dim", "0"], "Need dim >= 1"),
+    ):
+        result = CliRunner().invoke(demo, [*FAST, *args])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+        assert match in result.output
+        assert "RoMA candidates" not in result.output
+    assert out.read_text() == "keep me\n"
+    result = CliRunner().invoke(demo, [*FAST, "--output", str(out), "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 6

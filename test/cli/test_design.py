@@ -167,3 +167,126 @@ def test_missing_file_and_bad_spec(tmp_path):
     assert not out.exists()
     result = CliRunner().invoke(design, ["--minimize", "-o", str(out)])
     assert result.exit_code != 0 and "need a DATA file" in result.output
+
+
+def _table(tmp_path, index: bool = False):
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame({"a": rng.random(20), "b": rng.random(20)})
+    data["cost"] = rng.random(20)
+    data["y"] = -((data.a - 0.3) ** 2) - data.b
+    csv = tmp_path / "data.csv"
+    data.to_csv(csv, index=index)
+    return csv
+
+
+def test_existing_output_is_kept_unless_overwrite(tmp_path):
+    csv = _table(tmp_path)
+    out = tmp_path / "designs.csv"
+    out.write_text("keep me\n")
+    result = CliRunner().invoke(
+        design, [str(csv), "-n", "3", "-o", str(out), *FAST_ARGS]
+    )
+    assert result.exit_code != 0
+    assert "already exists; pass --overwrite" in result.output
+    assert "Read 20 rows" not in result.output  # refused before any work
+    assert out.read_text() == "keep me\n"
+    result = CliRunner().invoke(
+        design, [str(csv), "-n", "3", "-o", str(out), "--overwrite", *FAST_ARGS]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 3
+
+
+@pytest.mark.parametrize(
+    "where, match",
+    [
+        ("data.csv/designs.csv", "'{tmp}/data.csv' is a file, not a folder"),
+        (".", "is a directory"),
+    ],
+)
+def test_bad_output_path_fails_before_any_work(tmp_path, where, match):
+    csv = _table(tmp_path)
+    out = tmp_path / where
+    result = CliRunner().invoke(design, [str(csv), "-o", str(out), *FAST_ARGS])
+    assert result.exit_code != 0
+    assert match.format(tmp=tmp_path) in result.output
+    assert "Read 20 rows" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
+def test_missing_output_folders_are_created_at_the_end(tmp_path):
+    csv = _table(tmp_path)
+    out = tmp_path / "new" / "deeper" / "designs.csv"
+    result = CliRunner().invoke(
+        design, [str(csv), "-n", "2", "-o", str(out), *FAST_ARGS]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 2
+
+
+def test_without_spec_index_columns_are_dropped_and_parameters_listed(tmp_path):
+    csv = _table(tmp_path, index=True)  # a pandas index: 'Unnamed: 0'
+    out = tmp_path / "designs.csv"
+    result = CliRunner().invoke(
+        design, [str(csv), "-n", "3", "-o", str(out), *FAST_ARGS]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Dropped column 'Unnamed: 0': it has no header" in result.output
+    # A metric column is visible as a parameter, with the way out.
+    assert "3 float parameter(s)" in result.output and "cost in [" in result.output
+    assert "pass --tracking-metrics NAME" in result.output
+    designs = pd.read_csv(out)
+    assert "Unnamed: 0" not in designs.columns and "cost" in designs.columns
+    # --tracking-metrics keeps it out of the parameters.
+    result = CliRunner().invoke(
+        design,
+        [str(csv), "-n", "3", "-o", str(out), "--overwrite", "--tracking-metrics",
+         "cost", *FAST_ARGS],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 float parameter(s)" in result.output
+    assert "cost" not in pd.read_csv(out).columns
+    # A named column of row numbers is dropped too.
+    table = pd.read_csv(csv).rename(columns={"Unnamed: 0": "id"})
+    table.to_csv(csv, index=False)
+    result = CliRunner().invoke(
+        design, [str(csv), "-n", "3", "-o", str(out), "--overwrite", *FAST_ARGS]
+    )
+    assert "Dropped column 'id': it holds the row numbers 0..19" in result.output
+
+
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        ("parameters:\n  - {name: a, bounds: [a, b]}\n", "two finite numbers"),
+        ("parameters:\n  - {name: a, bounds: [1, 0]}\n", "lower bound must be below"),
+        (
+            "parameters:\n  - {name: a, bounds: [0, 1]}\ntracking_metrics: cost\n",
+            "must be a list of strings",
+        ),
+        ("parameters:\n  - {name: a, bounds: [0, 1]}\nminimize: 'no'\n", "true or"),
+    ],
+)
+def test_malformed_spec_is_a_clear_error(tmp_path, spec, match):
+    csv = _table(tmp_path)
+    path = tmp_path / "space.yaml"
+    path.write_text(spec)
+    out = tmp_path / "designs.csv"
+    result = CliRunner().invoke(
+        design, [str(csv), "--spec", str(path), "-o", str(out), *FAST_ARGS]
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Error:" in result.output and match in result.output
+    assert not out.exists()
+
+
+def test_training_errors_are_clean_cli_errors(tmp_path):
+    csv = _table(tmp_path)
+    out = tmp_path / "designs.csv"
+    args = [str(csv), "-o", str(out), "--epsilon", "10", "--epochs", "3"]
+    result = CliRunner().invoke(design, [*args, "--no-progress"])
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
+    assert "Error: Robust pre-training diverged" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(design, ["--tracking-metrics", "cost", "-o", str(out)])
+    assert result.exit_code != 0 and "need a DATA file" in result.output

@@ -1,8 +1,12 @@
+import warnings
+
+import numpy as np
 import torch
 from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma import (
     RoMAInputError,
+    RoMAInputWarning,
     RoMAModel,
     gen_candidates_roma,
     optimize_roma,
@@ -62,19 +66,34 @@ class TestOptimizeRoMA(BotorchTestCase):
                 lr=0.05,
             )
             self.assertTrue((free[:, :2].sum(-1) > 1.0 + 1e-6).any())
-            # Starting designs that break the constraint cannot be repaired.
-            with self.assertRaisesRegex(RoMAInputError, "could not be made feasible"):
+            # A constraint that no design in the box meets (x0 + x1 >= 5) is
+            # named before any ascent; so is a set that cannot hold together.
+            impossible = [(idx, torch.tensor([1.0, 1.0], **tkwargs), 5.0)]
+            with self.assertRaisesRegex(
+                RoMAInputError,
+                r"inequality_constraints\[0\] cannot be met inside the bounds: its "
+                r"left-hand side ranges over \[0, 2\] there, and must reach 5",
+            ):
+                optimize_roma(
+                    model, bounds=bounds, n=4, inequality_constraints=impossible
+                )
+            clash = [ineq[0], (idx, torch.tensor([1.0, 1.0], **tkwargs), 1.5)]
+            with self.assertRaisesRegex(RoMAInputError, "together; check their signs"):
+                optimize_roma(model, bounds=bounds, n=4, inequality_constraints=clash)
+            with self.assertRaisesRegex(RoMAInputError, "with the fixed features"):
                 optimize_roma(
                     model,
                     bounds=bounds,
                     n=4,
-                    train_X=model.train_X[~feasible],
-                    train_Y=model.train_Y[~feasible],
-                    inequality_constraints=[
-                        (idx, torch.tensor([1.0, 1.0], **tkwargs), 5.0)
-                    ],
-                    steps=2,
-                    adapt_steps=1,
+                    inequality_constraints=ineq,
+                    fixed_features={0: 0.8, 1: 0.8},
+                )
+            with self.assertRaisesRegex(RoMAInputError, "must equal 3"):
+                optimize_roma(
+                    model,
+                    bounds=bounds,
+                    n=4,
+                    equality_constraints=[(idx, ineq[0][1].neg(), 3.0)],
                 )
 
     def test_shapes_bounds_and_values(self):
@@ -94,10 +113,17 @@ class TestOptimizeRoMA(BotorchTestCase):
                 self.assertAllClose(
                     values, model.posterior(X).mean.squeeze(-1), atol=1e-4, rtol=1e-4
                 )
-            # A big lr drives candidates onto the bounds; they stay inside.
+            # A big lr drives candidates onto the bounds; they stay inside. Most
+            # training designs lie outside these bounds, and the candidates
+            # meet in a corner: both warn.
             tight = torch.tensor([[0.2] * 3, [0.5] * 3], **tkwargs)
-            X, _ = optimize_roma(model, bounds=tight, n=4, lr=1.0, **FAST_ASCENT)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                X, _ = optimize_roma(model, bounds=tight, n=4, lr=1.0, **FAST_ASCENT)
             self.assertTrue(((X >= 0.2) & (X <= 0.5)).all())
+            messages = " ".join(str(w.message) for w in caught)
+            self.assertIn("training designs lie outside the bounds", messages)
+            self.assertIn("of the 4 candidates are distinct", messages)
 
     def test_ascent_raises_prediction(self):
         for dtype in (torch.float, torch.double):
@@ -182,9 +208,17 @@ class TestOptimizeRoMA(BotorchTestCase):
         ):
             with self.assertRaisesRegex(RoMAInputError, message):
                 optimize_roma(model, bounds=bounds, n=2, fixed_features=fixed)
-        for n in (2.5, True, "3"):
+        for n in (2.5, True, "3", 0):
             with self.assertRaisesRegex(RoMAInputError, "positive integer"):
                 optimize_roma(model, bounds=bounds, n=n)
+        # A NumPy integer is an integer.
+        X, _ = optimize_roma(model, bounds=bounds, n=np.int64(2), **FAST_ASCENT)
+        self.assertEqual(X.shape, (2, 3))
+        # Options given positionally land in train_X: say so.
+        with self.assertRaisesRegex(
+            RoMAInputError, "train_X must be a tensor, got dict"
+        ):
+            optimize_roma(model, bounds, 2, {"steps": 3})
         with self.assertRaisesRegex(RoMAInputError, "timeout_sec must be > 0"):
             optimize_roma(model, bounds=bounds, n=2, timeout_sec=-1)
         with self.assertRaisesRegex(RoMAInputError, "seed must be an int"):
@@ -195,13 +229,78 @@ class TestOptimizeRoMA(BotorchTestCase):
         )
         self.assertTrue((X[:, 2] == 0.25).all())
 
+    def test_training_designs_outside_the_bounds(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            gen = torch.Generator().manual_seed(0)
+            X = (2 * torch.rand(40, 2, generator=gen)).to(**tkwargs)  # in [0, 2]^2
+            Y = -(X - 1.8).square().sum(-1, keepdim=True)  # best designs outside
+            model = RoMAModel(X, Y, **FAST_FIT).fit(seed=0)
+            bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], **tkwargs)
+            outside = int((X > 1.0).any(-1).sum())
+            # Clamped, many of the best designs are the corner (1, 1): they
+            # become one start, so the 20 starts stay distinct (a short ascent
+            # keeps them apart), and the caller hears how many rows lay outside.
+            with self.assertWarnsRegex(
+                RoMAInputWarning, f"{outside} of the 40 training designs lie outside"
+            ):
+                C, _ = optimize_roma(
+                    model, bounds=bounds, n=20, seed=0, steps=2, adapt_steps=1
+                )
+            self.assertEqual(torch.unique(C, dim=0).shape[0], 20)
+            self.assertTrue(((C >= 0) & (C <= 1)).all())
+            # A long, fast ascent drives them into the corner: fewer distinct
+            # designs than asked is never silent.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                C, _ = optimize_roma(
+                    model, bounds=bounds, n=20, seed=0, steps=40, lr=0.5
+                )
+            distinct = torch.unique(C, dim=0).shape[0]
+            self.assertLess(distinct, 20)
+            messages = [str(w.message) for w in caught]
+            self.assertIn(
+                f"Only {distinct} of the 20 candidates are distinct", "".join(messages)
+            )
+            # Designs inside the bounds (up to round-off) do not warn.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RoMAInputWarning)
+                wide = torch.tensor([[0.0, 0.0], [2.0, 2.0]], **tkwargs)
+                optimize_roma(model, bounds=wide, n=5, seed=0, **FAST_ASCENT)
+
+    def test_fixed_features_merge_starts_first(self):
+        tkwargs = {"device": self.device, "dtype": torch.double}
+        model = _model(**tkwargs)
+        X = model.train_X[:6].repeat(2, 1)
+        X[6:, 0] += 0.01  # the copies differ only in the fixed column
+        Y = model.train_Y[:6].repeat(2, 1)
+        bounds = torch.tensor([[0.0] * 3, [2.0] * 3], **tkwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RoMAInputWarning)
+            C, _ = optimize_roma(
+                model,
+                bounds=bounds,
+                n=6,
+                train_X=X,
+                train_Y=Y,
+                fixed_features={0: 0.5},
+                **FAST_ASCENT,
+            )
+        self.assertEqual(torch.unique(C, dim=0).shape[0], 6)
+        with self.assertRaisesRegex(RoMAInputError, "larger than the 6 distinct"):
+            optimize_roma(
+                model, bounds=bounds, n=7, train_X=X, train_Y=Y, fixed_features={0: 0.5}
+            )
+
     def test_bad_input(self):
         tkwargs = {"device": self.device, "dtype": torch.double}
         model = _model(**tkwargs)
         ok = torch.tensor([[0.0] * 3, [1.0] * 3], **tkwargs)
         bad_bounds = ok.clone()
         bad_bounds[0, 2] = 1.0
-        with self.assertRaisesRegex(RoMAInputError, r"lower >= upper.*\[2\]"):
+        with self.assertRaisesRegex(
+            RoMAInputError, r"lower >= upper.*\[2\].*fixed_features"
+        ):
             optimize_roma(model, bounds=bad_bounds, n=2)
         with self.assertRaisesRegex(RoMAInputError, "2 x d"):
             optimize_roma(model, bounds=ok[:, :2], n=2)

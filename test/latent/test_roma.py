@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from botorch.utils.testing import BotorchTestCase
 
-from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.exceptions import RoMAInputError, RoMATrainingError
 from botorch_roma.latent.roma import LatentRoMA, optimize_latent_roma
 from botorch_roma.latent.vae import CategoricalVAE
 
@@ -154,6 +154,8 @@ class TestLatentRoMA(BotorchTestCase):
             _tiny().fit(seqs, Y[:5])
         with self.assertRaisesRegex(RoMAInputError, "floating point"):
             _tiny().fit(seqs, Y.long())
+        with self.assertRaisesRegex(RoMAInputError, "progress must be a bool"):
+            _tiny().fit(seqs, Y, progress="no")
         bad_Y = Y.clone()
         bad_Y[3] = -float("inf")
         with self.assertRaisesRegex(RoMAInputError, "non-finite"):
@@ -175,6 +177,23 @@ class TestLatentRoMA(BotorchTestCase):
             roma.generate(n=0)
         with self.assertRaisesRegex(RoMAInputError, f"length {L}"):
             roma.predict(seqs[:, :3])
+
+    def test_diverged_latent_proxy_raises(self):
+        # The latent proxy is checked like any RoMA proxy: a perturbation ball
+        # ten times the weights' size, or a learning rate that blows it up.
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            seqs, Y = _data(60, 0, **tkwargs)
+            for options, message in (
+                ({"epsilon": 10.0}, "robust training loss ended at"),
+                ({"lr": 10.0, "epochs": 30}, "training MSE"),
+            ):
+                with self.subTest(dtype=dtype, options=options):
+                    roma = _tiny(model_options={**TINY_MODEL, **options})
+                    with self.assertRaisesRegex(
+                        RoMATrainingError, f"{message}.*Lower epsilon"
+                    ):
+                        roma.fit(seqs, Y, num_categories=C, seed=0)
 
     def test_optimize_latent_roma(self):
         seqs, Y = _data(40, 4, dtype=torch.double)

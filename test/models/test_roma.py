@@ -17,7 +17,7 @@ from botorch_roma.models.pretraining import (
     PretrainingOptions,
     worst_case_perturbation,
 )
-from botorch_roma.models.roma import negate_roma_model
+from botorch_roma.models.roma import fit_divergence, negate_roma_model
 
 FAST = {"epochs": 40, "inner_steps": 3, "batch_size": 16, "lr": 1e-2}
 
@@ -176,6 +176,9 @@ class TestRoMAModel(BotorchTestCase):
         for seed in (1.7, "abc", -1, True):
             with self.assertRaisesRegex(RoMAInputError, "seed"):
                 model.fit(seed=seed)
+        # progress="no" would be truthy: refused rather than showing bars.
+        with self.assertRaisesRegex(RoMAInputError, "progress must be a bool"):
+            model.fit(seed=0, progress="no")
         self.assertFalse(model.is_fitted)
 
     def test_bad_input(self):
@@ -224,13 +227,62 @@ class TestRoMAModel(BotorchTestCase):
             X, Y = _data(n=120, device=self.device, dtype=dtype)
             with self.assertRaisesRegex(RoMATrainingError, "collapsed"):
                 RoMAModel(X, Y, epochs=30, lr=10.0).fit(seed=0)
-            # A ball as large as ten times the weights leaves a proxy that
-            # explains almost nothing: a warning, since noisy data can do so too.
+            # A ball ten times the weights' size: the robust loss explodes.
+            for loss in ("nll", "mse", "listnet"):
+                with self.assertRaisesRegex(
+                    RoMATrainingError, "robust training loss ended at .*Lower epsilon"
+                ):
+                    RoMAModel(X, Y, epochs=30, epsilon=10.0, loss=loss).fit(seed=0)
+            # Pure noise explains almost nothing: a warning, not an error.
+            gen = torch.Generator().manual_seed(1)
+            noise = torch.randn(Y.shape, generator=gen).to(Y)
             with self.assertWarnsRegex(RoMAFitWarning, "explains"):
-                RoMAModel(X, Y, epochs=30, epsilon=10.0).fit(seed=0)
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", RoMAFitWarning)
-                RoMAModel(X, Y, epochs=30).fit(seed=0)  # a sane fit is quiet
+                RoMAModel(X, noise, epochs=5).fit(seed=0)
+            for loss in ("nll", "mse", "listnet"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", RoMAFitWarning)
+                    # A sane fit is quiet.
+                    RoMAModel(X, Y, epochs=30, loss=loss).fit(seed=0)
+
+    def test_fit_divergence_names_each_sign(self):
+        options = PretrainingOptions(loss="mse")
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            y = torch.linspace(-1.5, 1.5, 20, **tkwargs)
+            good = [
+                {"epoch": 0, "train_loss": 2.0, "val_mse": 1.2},
+                {"epoch": 1, "train_loss": 0.3, "val_mse": 0.4},
+            ]
+            self.assertIsNone(fit_divergence(0.9 * y, y, good, options))
+            self.assertIsNone(fit_divergence(0.9 * y, y, [], options))  # no history
+            cases = [
+                (y + 20.0, good, "training MSE"),
+                (0 * y + 1e-4 * y, good, "collapsed to a constant"),
+                (torch.cat([y[:-1], y.new_tensor([9.0])]), good, "far outside"),
+                (
+                    0.9 * y,
+                    [good[0], {**good[1], "val_mse": 50.0}],
+                    "validation MSE rose from 1.2 .* to 50",
+                ),
+                (
+                    0.9 * y,
+                    [good[0], {**good[1], "val_mse": float("nan")}],
+                    "validation MSE rose",
+                ),
+                (
+                    0.9 * y,
+                    [good[0], {**good[1], "train_loss": 5e3}],
+                    "robust training loss ended at 5e\\+03",
+                ),
+            ]
+            for pred, history, message in cases:
+                with self.subTest(message=message, dtype=dtype):
+                    self.assertRegex(fit_divergence(pred, y, history, options), message)
+            # The loss scale depends on the loss: 5e3 is sane for nothing, but
+            # an NLL at a small std may reach 100 without diverging.
+            nll = PretrainingOptions(loss="nll")
+            hist = [{"epoch": 0, "train_loss": 100.0}]
+            self.assertIsNone(fit_divergence(0.9 * y, y, hist, nll))
 
 
 class TestNegateRoMAModel(BotorchTestCase):
