@@ -61,6 +61,7 @@ from botorch_roma.ax.acquisition import RoMAAcquisition
 from botorch_roma.ax.data import attach_offline_data, validate_offline_data
 from botorch_roma.ax.generation import (
     RoMAGenerationStep,
+    fitted_roma_model,
     generate_batch,
     roma_generation_strategy,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "SequenceToIds",
     "attach_offline_data",
     "fit_roma_model",
+    "fitted_roma_model",
     "generate_batch",
     "latent_model_config",
     "latent_model_inputs",

@@ -50,12 +50,18 @@ from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
 from ax.exceptions.core import UserInputError
 
 from botorch_roma.ax.data import SEM_SUFFIX, attach_offline_data
-from botorch_roma.ax.generation import generate_batch, roma_generation_strategy
+from botorch_roma.ax.generation import (
+    fitted_roma_model,
+    generate_batch,
+    roma_generation_strategy,
+)
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import check_n
+from botorch_roma.report import TrustReport, heldout_fit
 
 __all__ = [
     "DesignSpec",
+    "design_trust_report",
     "index_columns",
     "infer_spec",
     "load_spec",
@@ -525,3 +531,39 @@ def run_design(
             designs[f"predicted_{objective}_sem"] = np.sqrt(np.asarray(variance))
     designs.insert(0, "arm_name", [arm.name for arm in run.arms])
     return designs, client
+
+
+def design_trust_report(
+    designs: pd.DataFrame, table: pd.DataFrame, spec: DesignSpec, client: Client
+) -> TrustReport | None:
+    r"""The trust report of a batch made by :func:`run_design`.
+
+    Held-out fit from the fitted RoMA model; the designs' predictions (and
+    SEM, for an ensemble) from Ax, against the table's objective values. For a
+    minimized objective every score is negated, so higher is better
+    throughout. Distances moved are not reported (the starts stay inside Ax);
+    :func:`~botorch_roma.report.trust_report` gives them from Python.
+
+    Args:
+        designs: The designs returned by :func:`run_design`.
+        table: The evaluated designs.
+        spec: The spec used.
+        client: The client returned by :func:`run_design`.
+
+    Returns:
+        The report, or ``None`` when the client holds no fitted RoMA model.
+    """
+    model = fitted_roma_model(client)
+    if model is None:
+        return None
+    objective, sign = spec.objective, -1.0 if spec.minimize else 1.0
+    actual, predicted, std = heldout_fit(model)
+    sem = designs.get(f"predicted_{objective}_sem")
+    return TrustReport.build(
+        sign * actual,
+        sign * predicted,
+        std,
+        predicted=sign * designs[f"predicted_{objective}"].to_numpy(float),
+        predicted_std=None if sem is None else sem.to_numpy(float),
+        data_y=sign * pd.to_numeric(table[objective]).to_numpy(float),
+    )

@@ -52,6 +52,7 @@ from botorch_roma.ax.latent import (
 from botorch_roma.ax.surrogate import ROMA_TRANSFORMS, roma_model_config
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import check_n
+from botorch_roma.models.roma import RoMAProxy
 from botorch_roma.options import (
     DEFAULT_LATENT_PRESET,
     DEFAULT_PRESET,
@@ -62,7 +63,12 @@ from botorch_roma.options import (
     preset_overrides,
 )
 
-__all__ = ["RoMAGenerationStep", "generate_batch", "roma_generation_strategy"]
+__all__ = [
+    "RoMAGenerationStep",
+    "fitted_roma_model",
+    "generate_batch",
+    "roma_generation_strategy",
+]
 
 #: The name of the RoMA generation node.
 ROMA_NODE_NAME = "RoMA"
@@ -290,3 +296,35 @@ def generate_batch(client: AxClient | Client, n: int = 128) -> BatchTrial:
     client._save_or_update_trial_in_db_if_possible(experiment=experiment, trial=trial)
     client._save_generation_strategy_to_db_if_possible(generation_strategy=strategy)
     return trial
+
+
+def fitted_roma_model(client: AxClient | Client) -> RoMAProxy | None:
+    r"""The RoMA proxy fitted for the client's last generated batch.
+
+    Args:
+        client: An ``ax.api.Client`` or an ``AxClient`` after
+            :func:`generate_batch`.
+
+    Returns:
+        The fitted :class:`~botorch_roma.models.roma.RoMAModel` or
+        :class:`~botorch_roma.models.ensemble.RoMAEnsembleModel` (in Ax's
+        transformed input space, original outcome units), or ``None`` when
+        the client's strategy holds no fitted RoMA model (reached through Ax's
+        generation node, whose attributes are not public API).
+
+    Example:
+        >>> trial = generate_batch(client, n=8)
+        >>> model = fitted_roma_model(client)
+        >>> model.validation_indices.shape
+    """
+    strategy = (
+        client._maybe_generation_strategy
+        if isinstance(client, Client)
+        else client._generation_strategy
+    )
+    try:
+        adapter = strategy._curr.generator_spec_to_gen_from.fitted_adapter
+        model = adapter.generator.surrogate.model
+    except (AttributeError, ValueError):
+        return None
+    return model if isinstance(model, RoMAProxy) else None

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import click
@@ -36,6 +37,7 @@ from ax.exceptions.core import UserInputError
 from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.ax.design import (
+    design_trust_report,
     index_columns,
     infer_spec,
     load_spec,
@@ -56,6 +58,7 @@ from botorch_roma.options import (
     PretrainingOptions,
     preset_overrides,
 )
+from botorch_roma.report import TrustReport
 
 __all__ = ["design"]
 
@@ -246,7 +249,7 @@ def design(**flags: Any) -> None:
             f"n={flags['n']}."
         )
         start = time.monotonic()
-        designs, _ = run_design(
+        designs, client = run_design(
             table,
             spec,
             n=flags["n"],
@@ -260,6 +263,21 @@ def design(**flags: Any) -> None:
         if task is not None:
             _report_oracle(designs, table, task)
         write_csv(designs, flags["output"], flags["overwrite"])
+        report = design_trust_report(designs, table, spec, client)
     except (RoMAError, UnsupportedError, UserInputError) as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"Wrote {len(designs)} designs to {flags['output']} ({elapsed:.0f} s).")
+    if report is not None:
+        _write_report(report, Path(flags["output"]), flags["overwrite"])
+
+
+def _write_report(report: TrustReport, output: Path, overwrite: bool) -> None:
+    r"""Print the trust report's summary and write it next to the designs."""
+    for line in report.summary():
+        click.echo(line)
+    path = output.with_name(output.stem + "_trust.md")
+    if path.exists() and not overwrite:
+        click.echo(f"Kept the existing {path} (pass --overwrite to replace it).")
+        return
+    report.to_markdown(path)
+    click.echo(f"Trust report: {path}.")

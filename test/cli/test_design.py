@@ -58,7 +58,7 @@ def test_default_dataset_subprocess(tmp_path):
     settings = result.stdout.split("RoMA settings: ")[1].splitlines()[0]
     assert settings.startswith(f"preset {DEFAULT_PRESET!r}; ")
     for given in ("epochs=2", "steps=3", "adapt_steps=2"):
-        assert given in settings.split(", ") or f"; {given}" in settings
+        assert f" {given}," in settings or f" {given} " in settings
     assert "Candidates' true y" in result.stdout and "Dataset best y" in result.stdout
     designs = pd.read_csv(out)
     assert len(designs) == 6
@@ -107,7 +107,7 @@ def test_csv_without_spec_infers_bounds_and_minimizes(tmp_path):
 
 def test_ensemble_preset_reports_a_standard_error(tmp_path):
     rng = np.random.default_rng(1)
-    data = pd.DataFrame({"a": rng.random(40), "b": rng.random(40)})
+    data = pd.DataFrame({"a": rng.random(60), "b": rng.random(60)})
     data["y"] = -((data.a - 0.3) ** 2) - data.b
     csv = tmp_path / "data.csv"
     data.to_csv(csv, index=False)
@@ -120,6 +120,10 @@ def test_ensemble_preset_reports_a_standard_error(tmp_path):
     assert "preset 'ensemble'" in result.output
     designs = pd.read_csv(out)
     assert (designs["predicted_y_sem"] > 0).all()  # members disagree
+    # The trust report: summary lines, and Markdown next to the designs.
+    assert "Held-out fit (" in result.output and "Spearman" in result.output
+    report = (tmp_path / "designs_trust.md").read_text()
+    assert report.startswith("# Trust report") and "predicted above" in report
     result = CliRunner().invoke(design, [str(csv), "--preset", "best", *FAST_ARGS])
     assert result.exit_code != 0 and "'best' is not one of" in result.output
 
