@@ -344,6 +344,37 @@ class LatentRoMA:
         ]
         return torch.cat(draws).to(Y), Y.repeat(self.latent_samples, 1)
 
+    def vae_report(self, n: int = 128) -> dict[str, float | int]:
+        r"""How faithfully the fitted VAE gives back the data and the starts.
+
+        The ascent starts from the latent means of the top-``n`` distinct
+        training sequences; if their argmax decoding is not the sequence
+        itself, the candidates leave the data before the ascent has moved.
+
+        Args:
+            n: The number of starting designs (as in :meth:`generate`).
+
+        Returns:
+            A dict with the training data's ``position_accuracy`` and
+            ``sequence_accuracy`` (see
+            :meth:`~botorch_roma.latent.vae.CategoricalVAE.reconstruction_report`),
+            ``start_reproduction``, the fraction of the ``starts`` starting
+            designs whose code decodes back to them exactly, and ``starts``.
+
+        Example:
+            >>> roma.vae_report(n=128)["start_reproduction"]
+            1.0
+        """
+        self._check_fitted()
+        report: dict[str, float | int] = dict(
+            self.vae.reconstruction_report(self.train_seqs)
+        )
+        starts = self._ranked_training_sequences()[1][:n]
+        start = self.vae.reconstruction_report(starts)
+        report["start_reproduction"] = start["sequence_accuracy"]
+        report["starts"] = starts.shape[0]
+        return report
+
     def negated(self) -> LatentRoMA:
         r"""A shallow copy that maximizes ``-y`` (the fitted VAE is shared).
 

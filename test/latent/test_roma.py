@@ -130,6 +130,33 @@ class TestLatentRoMA(BotorchTestCase):
                 train = {tuple(r) for r in seqs.tolist()}
                 self.assertFalse(any(tuple(r) in train for r in out.tolist()))
 
+    def test_vae_report(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            with self.subTest(dtype=dtype):
+                seqs, Y = _data(30, 4, **tkwargs)
+                roma = _tiny().fit(seqs, Y, num_categories=C, seed=0)
+                report = roma.vae_report(n=5)
+                recon = roma.vae.decode(roma.vae.encode(seqs))
+                hit = recon == seqs
+                self.assertAlmostEqual(
+                    report["position_accuracy"], hit.double().mean().item()
+                )
+                self.assertAlmostEqual(
+                    report["sequence_accuracy"], hit.all(-1).double().mean().item()
+                )
+                self.assertEqual(report["starts"], 5)
+                # A decoder that ignores z reproduces no start but its own.
+                with torch.no_grad():
+                    roma.vae.dec2.weight.zero_()
+                    roma.vae.dec2.bias.copy_(torch.tensor([5.0, 0.0, 0.0]).repeat(L))
+                report = roma.vae_report(n=5)
+                self.assertEqual(report["start_reproduction"], 0.0)
+                self.assertEqual(report["sequence_accuracy"], 0.0)
+                self.assertAlmostEqual(
+                    report["position_accuracy"], (seqs == 0).double().mean().item()
+                )
+
     def test_bad_input(self):
         seqs, Y = _data(20, 3, dtype=torch.double)
         with self.assertRaisesRegex(RoMAInputError, "not fitted"):

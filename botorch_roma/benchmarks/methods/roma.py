@@ -386,6 +386,7 @@ def _latent_roma(
         roma_latent.fit(seqs, Y, num_categories=int(task.num_categories), seed=seed)
         candidates, _ = roma_latent.generate(n=n, seed=seed)
     record_calibration(roma_latent.model)  # on held-out latent codes
+    record_run_info(vae=roma_latent.vae_report(n))
     return candidates.to(task.X)
 
 
