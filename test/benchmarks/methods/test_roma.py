@@ -36,6 +36,14 @@ def test_roma_discrete_routes():
     for key in ("position_accuracy", "sequence_accuracy", "start_reproduction"):
         assert 0.0 <= vae[key] <= 1.0
     assert vae["sequence_accuracy"] <= vae["position_accuracy"]
+    assert info["plausibility"] == "transitions" and info["failed_checks"] >= 0
+    assert sum(info["routes"].values()) == N
+    # The latent route's checks are method options on discrete tasks.
+    with collect_run_info() as info:
+        METHODS["roma"](task, n=N, seed=0, smoke=True, plausibility="none")
+    assert info["plausibility"] == "none"
+    with pytest.raises(RoMAInputError, match="plausibility"):
+        METHODS["roma"](task, n=N, seed=0, smoke=True, plausibility="motifs")
     # A registered relaxation under the requested name takes precedence.
     register_relaxation("test-logits", logit_relaxation)
     try:
