@@ -601,6 +601,11 @@ class LatentOptions(RoMAOptions):
         "unseen in the data; 'none': no data-derived check.",
         choices=("transitions", "none"),
     )
+    anchored: bool = option(
+        False,
+        "Decode each ascended code as its starting design with only the "
+        "positions whose argmax decoding the ascent changed.",
+    )
     feasibility: str | None = option(
         None,
         "An importable 'module:function' check (m x L long sequences to an m "

@@ -292,6 +292,7 @@ def latent_model_config(
             "latent_samples": options["latent_samples"],
             "plausibility": options["plausibility"],
             "feasibility": options["feasibility"],
+            "anchored": options["anchored"],
         },
         mll_options=fit_options(seed, progress),
         input_transform_classes=None,

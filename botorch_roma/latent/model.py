@@ -68,6 +68,7 @@ class LatentRoMAModel(Model):
         latent_samples: int = 0,
         plausibility: str = LatentOptions.plausibility,
         feasibility: str | Feasibility | None = None,
+        anchored: bool = LatentOptions.anchored,
         input_transform: InputTransform | None = None,
         outcome_transform: OutcomeTransform | None = None,
     ) -> None:
@@ -86,6 +87,8 @@ class LatentRoMAModel(Model):
             feasibility: A feasibility check of generated sequences (a
                 callable or an importable ``"module:function"`` name), see
                 :class:`~botorch_roma.latent.roma.LatentRoMA`.
+            anchored: Decode candidates as edits of their starting designs,
+                see :class:`~botorch_roma.latent.roma.LatentRoMA`.
             input_transform: Not supported (must be ``None``).
             outcome_transform: Not supported (must be ``None``; the latent
                 proxy standardizes its outcome itself).
@@ -112,6 +115,7 @@ class LatentRoMAModel(Model):
             latent_samples=latent_samples,
             plausibility=plausibility,
             feasibility=feasibility,
+            anchored=anchored,
         )
 
     @property

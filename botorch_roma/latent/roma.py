@@ -149,18 +149,24 @@ class _BestPassingIterate:
     r"""Each candidate's best iterate along its ascent whose decoding passes.
 
     Called like an ascent callback, ``(t, Z, values)``: decodes the ``n x k``
-    codes by argmax and keeps, per candidate, the decoded sequence with the
-    highest adapted prediction among those that pass ``check``.
+    codes with ``decode`` and keeps, per candidate, the decoded sequence with
+    the highest adapted prediction among those that pass ``check``.
     """
 
-    def __init__(self, vae: CategoricalVAE, check: Callable[[Tensor], Tensor]):
-        self.vae = vae
+    def __init__(
+        self,
+        decode: Callable[[Tensor], Tensor],
+        seq_len: int,
+        check: Callable[[Tensor], Tensor],
+    ) -> None:
+        self.decode = decode
+        self.seq_len = seq_len
         self.check = check
         self.seqs: Tensor | None = None
         self.value: Tensor | None = None
 
     def __call__(self, t: int, Z: Tensor, values: Tensor) -> None:
-        seqs = self.vae.decode(Z)
+        seqs = self.decode(Z)
         if self.seqs is None:
             self.seqs = seqs.clone()
             self.value = torch.full_like(values, -math.inf)
@@ -172,7 +178,7 @@ class _BestPassingIterate:
         r"""For candidate indices ``rows``: those with a passing iterate, and
         its sequences."""
         if self.seqs is None or rows.numel() == 0:
-            return rows[:0], torch.empty(0, self.vae.seq_len, dtype=torch.long)
+            return rows[:0], torch.empty(0, self.seq_len, dtype=torch.long)
         found = torch.isfinite(self.value.cpu()[rows])
         rows = rows[found]
         return rows, self.seqs[rows.to(self.seqs.device)]
@@ -209,6 +215,7 @@ class LatentRoMA:
         exclude_training: bool = False,
         feasibility: str | Feasibility | None = None,
         plausibility: str = LatentOptions.plausibility,
+        anchored: bool = LatentOptions.anchored,
     ) -> None:
         r"""
         Args:
@@ -238,6 +245,10 @@ class LatentRoMA:
                 (:class:`~botorch_roma.latent.plausibility.TransitionCheck`);
                 ``"none"``: no data-derived check. See
                 :class:`~botorch_roma.options.LatentOptions`.
+            anchored: If ``True``, decode each ascended code as its starting
+                design with only the positions whose argmax decoding the
+                ascent changed, so a VAE that reconstructs the starts
+                imperfectly does not alter them (see :meth:`vae_report`).
         """
         vae_options = VAEOptions.overrides(vae_options)
         if vae is not None and not isinstance(vae, CategoricalVAE):
@@ -280,11 +291,12 @@ class LatentRoMA:
             raise RoMAInputError(
                 f"latent_samples must be an integer >= 0, got {latent_samples!r}."
             )
-        LatentOptions.from_dict({"plausibility": plausibility})  # checks it
+        LatentOptions.from_dict({"plausibility": plausibility, "anchored": anchored})
         resolve_feasibility(feasibility)  # fails early on a bad name
         self.vae = vae
         self.feasibility = feasibility
         self.plausibility = plausibility
+        self.anchored = bool(anchored)
         #: The data-derived check built by :meth:`fit` (``None`` if off).
         self.plausibility_check: TransitionCheck | None = None
         self.latent_samples = int(latent_samples)
@@ -518,8 +530,10 @@ class LatentRoMA:
         r"""Run the adapted ascent in latent space and decode ``n`` sequences.
 
         The ascent starts from the latent means of the top-``n`` distinct
-        training sequences. Each ascended code is decoded by argmax; the first
-        occurrence of each sequence is kept.
+        training sequences. Each ascended code is decoded by argmax (with
+        ``anchored``, as its starting design with only the positions whose
+        argmax decoding the ascent changed); the first occurrence of each
+        sequence is kept.
 
         **Checks.** A sequence that fails the checks in use (the
         ``feasibility`` callable, and with ``plausibility="transitions"`` the
@@ -667,7 +681,10 @@ class LatentRoMA:
             mask of the swapped rows and the number of decodings that failed.
         """
         check = chosen.check
-        tracker = None if check is None else _BestPassingIterate(self.vae, check)
+        decode = self._decoder(start_seqs)
+        tracker = None
+        if check is not None:
+            tracker = _BestPassingIterate(decode, self.vae.seq_len, check)
         watch = callback
         if tracker is not None:
 
@@ -677,7 +694,7 @@ class LatentRoMA:
                     callback(t, Z, values)
 
         Z = self._ascend(start_seqs, callback=watch, progress=progress)
-        decoded = self.vae.decode(Z)
+        decoded = decode(Z)
         replaced = torch.zeros(decoded.shape[0], dtype=torch.bool)
         if tracker is None:
             return Z, decoded, replaced, 0
@@ -743,6 +760,21 @@ class LatentRoMA:
         ranked = uniq[best.argsort(descending=True, stable=True)]
         return _rows(uniq), ranked
 
+    def _decoder(self, start_seqs: Tensor) -> Callable[[Tensor], Tensor]:
+        r"""How the ascent's codes become sequences: argmax decoding, or with
+        ``anchored``, the starting design with only the positions whose argmax
+        decoding the ascent changed."""
+        if not self.anchored:
+            return self.vae.decode
+        base = self.vae.decode(self.encode(start_seqs))
+        starts = start_seqs.to(base.device)
+
+        def decode(Z: Tensor) -> Tensor:
+            seqs = self.vae.decode(Z)
+            return torch.where(seqs == base, starts, seqs)
+
+        return decode
+
     def _ascend(
         self,
         start_seqs: Tensor,
@@ -804,7 +836,8 @@ def optimize_latent_roma(
         progress: Show progress bars.
         **options: :class:`LatentRoMA`'s constructor arguments (``vae``,
             ``vae_options``, ``model_options``, ``latent_samples``,
-            ``exclude_training``, ``feasibility``, ``plausibility``) and ascent options
+            ``exclude_training``, ``feasibility``, ``plausibility``,
+            ``anchored``) and ascent options
             (:class:`~botorch_roma.options.AscentOptions`).
 
     Returns:
@@ -817,7 +850,7 @@ def optimize_latent_roma(
         ... )
     """
     names = ("vae", "vae_options", "model_options", "latent_samples")
-    own = (*names, "exclude_training", "feasibility", "plausibility")
+    own = (*names, "exclude_training", "feasibility", "plausibility", "anchored")
     constructor = {k: options.pop(k) for k in own if k in options}
     roma = LatentRoMA(**constructor, ascent_options=options)
     roma.fit(

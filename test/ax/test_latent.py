@@ -182,7 +182,8 @@ class TestLatentOptionsAndEncoding(BotorchTestCase):
     def test_options_and_step(self):
         self.assertIsNone(latent_options(None))
         self.assertIsNone(latent_options(False))
-        checks = {"plausibility": "transitions", "feasibility": None}
+        checks = {"plausibility": "transitions", "anchored": False}
+        checks["feasibility"] = None
         self.assertEqual(
             latent_options(True), {"vae": {}, "latent_samples": 0, **checks}
         )

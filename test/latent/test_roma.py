@@ -217,6 +217,29 @@ class TestLatentRoMA(BotorchTestCase):
         self.assertEqual(roma.last_failed, len(moved))
         self.assertGreater(roma.last_generation["iterate"], 0)
 
+    def test_anchored_decoding_keeps_the_starts(self):
+        # A decoder that ignores z reproduces no start; anchored decoding keeps
+        # every position whose decoding the ascent did not change, so the
+        # candidates are the starting designs themselves.
+        seqs, Y = _data(30, 2, dtype=torch.double)
+        vae = CategoricalVAE(L, C, latent_dim=4, hidden_size=8, dtype=torch.double)
+        vae.fit(seqs, epochs=2, seed=0)
+        with torch.no_grad():
+            vae.dec2.weight.zero_()
+            vae.dec2.bias.copy_(torch.tensor([5.0, 0.0, 0.0]).repeat(L))
+        options = {"model_options": TINY_MODEL, "ascent_options": TINY_ASCENT}
+        roma = LatentRoMA(vae=vae, anchored=True, **options).fit(seqs, Y, seed=0)
+        self.assertEqual(roma.vae_report(n=6)["start_reproduction"], 0.0)
+        out, _ = roma.generate(n=6, seed=0)
+        starts = roma._ranked_training_sequences()[1][:6]
+        self.assertTrue(torch.equal(out, starts))
+        self.assertEqual(roma.last_generation["argmax"], 6)
+        plain = LatentRoMA(vae=vae, **options).fit(seqs, Y, seed=0)
+        plain.generate(n=6, seed=0)
+        self.assertEqual(plain.last_generation["argmax"], 1)
+        with self.assertRaisesRegex(RoMAInputError, "anchored"):
+            LatentRoMA(anchored="yes")
+
     def test_plausibility(self):
         seqs, Y = _markov_data(60, 7, dtype=torch.double)
         roma = _tiny(ascent_options={**TINY_ASCENT, "lr": 0.5}).fit(seqs, Y, seed=0)

@@ -102,9 +102,9 @@ SMOKE_OPTIONS: dict[str, Any] = {
     **SMOKE_BUDGET[AscentOptions],
 }
 _EPSILON_CACHE: dict[tuple, EpsilonSelection] = {}
-#: The latent route's checks of decoded sequences (declared in
+#: The latent route's decoding options and checks (declared in
 #: :class:`~botorch_roma.options.LatentOptions`), used on discrete tasks.
-_LATENT_CHECKS = ("plausibility", "feasibility")
+_LATENT_CHECKS = ("plausibility", "feasibility", "anchored")
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def roma(
             ``relaxation``, ``vae_options``), pre-training options (``epochs``,
             ``loss``, ``epsilon``, ...), ascent options (``steps``,
             ``alpha``, ``adaptation``, ...) and, on discrete tasks, the latent
-            route's checks (``plausibility``, ``feasibility``; see
+            route's checks (``plausibility``, ``feasibility``, ``anchored``; see
             :class:`~botorch_roma.options.LatentOptions`).
 
     Returns:
@@ -398,6 +398,7 @@ def _latent_roma(
     record_run_info(
         vae=roma_latent.vae_report(n),
         plausibility=roma_latent.plausibility,
+        anchored=roma_latent.anchored,
         failed_checks=roma_latent.last_failed,
         routes=roma_latent.last_generation,
     )
