@@ -22,7 +22,11 @@ guarantees ``n`` *distinct* valid sequences with a documented fallback (see
 :meth:`LatentRoMA.generate`): collisions are refilled with sampled decodes
 around the colliding codes, then with argmax decodes of ascents from the
 next-best training sequences, then with the best unused training sequences,
-and only then with uniformly random sequences. Each returned sequence's value
+and only then with uniformly random sequences. No returned sequence fails the
+checks in use: a user ``feasibility`` check and, by default, the data's
+adjacent token pairs (:mod:`~botorch_roma.latent.plausibility`); a failing
+decoding falls back to the best passing iterate of its own ascent, and the
+fallbacks above are checked too. Each returned sequence's value
 is the pre-trained proxy's prediction at its re-encoded latent mean, so values
 are comparable whatever route produced the sequence.
 
@@ -39,7 +43,9 @@ away (``vae_options={"beta": 1.0}``, ``ascent_options={"lr": 2e-3, "steps":
 task seeds 0-4): the defaults' candidates had median true scores 0.375, 0.375,
 0.25, 0.25, 0.375 against 0.25, 0.25, 0.125, 0.125, 0.25 for the data's top 32;
 the authors' settings gave 0.125, 0.25, 0.125, 0.125, 0.25. The price is more
-infeasible decodes on Ehrlich tasks (1-6 of 32 here).
+infeasible decodes on Ehrlich tasks (1-6 of 32 here), which the default
+plausibility check now rejects (on both Ehrlich tasks the data's adjacent
+pairs are exactly the feasible transitions).
 
 Example:
     >>> roma = LatentRoMA().fit(train_seqs, train_Y, num_categories=20, seed=0)
