@@ -596,6 +596,22 @@ class LatentOptions(RoMAOptions):
         "sequence.",
         low=0,
     )
+    plausibility: str = option(
+        "transitions",
+        "'transitions': never return a sequence with an adjacent token pair "
+        "unseen in the data; 'none': no data-derived check.",
+        choices=("transitions", "none"),
+    )
+    anchored: bool = option(
+        False,
+        "Decode each ascended code as its starting design with only the "
+        "positions whose argmax decoding the ascent changed.",
+    )
+    feasibility: str | None = option(
+        None,
+        "An importable 'module:function' check (m x L long sequences to an m "
+        "bool mask); sequences it rejects are never returned.",
+    )
 
     def _cross_check(self) -> list[str]:
         try:

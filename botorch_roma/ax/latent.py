@@ -63,6 +63,7 @@ from botorch_roma.ax.surrogate import fit_options
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.feasibility import Constraints
 from botorch_roma.latent.model import LatentRoMAModel
+from botorch_roma.latent.plausibility import feasibility_name
 from botorch_roma.options import (
     LATENT_DEFAULTS,
     AscentOptions,
@@ -96,11 +97,14 @@ def latent_options(latent: bool | dict[str, Any] | LatentOptions | None) -> dict
 
     Returns:
         ``None`` for the continuous route, else a JSON-serializable dict
-        ``{"vae": {...}, "latent_samples": k}``.
+        ``{"vae": {...}, "latent_samples": k, "plausibility": ...,
+        "feasibility": ...}``. A ``feasibility`` function is stored by its
+        importable ``"module:function"`` name (see
+        :func:`~botorch_roma.latent.plausibility.feasibility_name`).
 
     Example:
-        >>> latent_options(True)
-        {'vae': {}, 'latent_samples': 0}
+        >>> latent_options(True)["plausibility"]
+        'transitions'
     """
     if latent is None or latent is False:
         return None
@@ -111,7 +115,11 @@ def latent_options(latent: bool | dict[str, Any] | LatentOptions | None) -> dict
             "latent must be True, False, None, a dict or a LatentOptions, got "
             f"{type(latent).__name__}."
         )
-    return LatentOptions.from_dict(latent).to_dict()
+    if isinstance(latent, dict) and callable(latent.get("feasibility")):
+        latent = {**latent, "feasibility": feasibility_name(latent["feasibility"])}
+    options = LatentOptions.from_dict(latent).to_dict()
+    feasibility_name(options["feasibility"])  # fails early on a bad name
+    return options
 
 
 def _names(names: list[str]) -> str:
@@ -282,6 +290,9 @@ def latent_model_config(
             "vae_options": options["vae"],
             "model_options": model_options,
             "latent_samples": options["latent_samples"],
+            "plausibility": options["plausibility"],
+            "feasibility": options["feasibility"],
+            "anchored": options["anchored"],
         },
         mll_options=fit_options(seed, progress),
         input_transform_classes=None,

@@ -6,7 +6,9 @@ the task's true oracle and normalizes the scores with the FULL dataset's range,
 50th percentiles and the full sorted scores (for percentile curves like the
 paper's Figure 3 [Yu2021roma]_), plus, as JSON in ``info``, the settings the
 method chose during the run (e.g. RoMA's offline-selected ``epsilon``; see
-:func:`~botorch_roma.benchmarks.methods.utils.record_run_info`). Runs go
+:func:`~botorch_roma.benchmarks.methods.utils.record_run_info`) and, on
+discrete tasks, how many candidates hold a token pair unseen in the data
+(:func:`unseen_transitions`). Runs go
 sequentially, in local processes (``workers > 1``) or on a Dask distributed
 cluster (``scheduler``); a failing run is recorded (``status="error"``)
 instead of stopping the sweep, and a method that does not support a task is
@@ -43,6 +45,7 @@ from botorch_roma.benchmarks.methods.utils import collect_run_info
 from botorch_roma.benchmarks.tasks.registry import get_task, task_accepts
 from botorch_roma.datasets import OfflineTask
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.latent.plausibility import TransitionCheck
 from botorch_roma.options import RoMAOptions, option
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "resolve_task",
     "run_benchmark",
     "run_job",
+    "unseen_transitions",
 ]
 
 #: Columns of the raw results, one row per (task, method, seed) run.
@@ -241,6 +245,25 @@ def evaluate_candidates(task: OfflineTask, X: Tensor) -> dict[str, Any]:
     return {"p100": p100, "p50": p50, "scores": scores.tolist()}
 
 
+def unseen_transitions(task: OfflineTask, X: Tensor) -> int:
+    r"""How many candidates hold an adjacent token pair unseen in the data.
+
+    A data-derived measure of how far a discrete method's candidates leave
+    the visible data's support (no oracle; see
+    :class:`~botorch_roma.latent.plausibility.TransitionCheck`). Recorded in
+    each discrete run's ``info`` as ``unseen_transitions``.
+
+    Args:
+        task: A discrete task.
+        X: ``n x L`` candidates (category ids).
+
+    Returns:
+        The number of candidates with at least one unseen pair.
+    """
+    check = TransitionCheck(task.X.long(), num_categories=task.num_categories)
+    return int((~check(X.long())).sum())
+
+
 #: Registry tasks built in this process, by (name, kwargs).
 _TASK_CACHE: dict[str, OfflineTask] = {}
 
@@ -315,6 +338,9 @@ def run_job(job: BenchmarkJob) -> dict[str, Any]:
             record["message"] = f"invalid candidates: {problem}"
         else:
             record.update(evaluate_candidates(task, X))
+            if task.is_discrete:
+                info["unseen_transitions"] = unseen_transitions(task, X)
+                record["info"] = json.dumps(info, sort_keys=True, default=str)
     except UnsupportedError as error:
         record["status"] = "unsupported"
         record["message"] = str(error)

@@ -28,7 +28,9 @@ from botorch.posteriors.ensemble import EnsemblePosterior
 from torch import Tensor
 
 from botorch_roma.exceptions import RoMAInputError
+from botorch_roma.latent.plausibility import Feasibility
 from botorch_roma.latent.roma import LatentRoMA
+from botorch_roma.options import LatentOptions
 
 __all__ = ["LatentRoMAModel"]
 
@@ -64,6 +66,9 @@ class LatentRoMAModel(Model):
         vae_options: dict[str, Any] | None = None,
         model_options: dict[str, Any] | None = None,
         latent_samples: int = 0,
+        plausibility: str = LatentOptions.plausibility,
+        feasibility: str | Feasibility | None = None,
+        anchored: bool = LatentOptions.anchored,
         input_transform: InputTransform | None = None,
         outcome_transform: OutcomeTransform | None = None,
     ) -> None:
@@ -77,6 +82,13 @@ class LatentRoMAModel(Model):
                 :class:`~botorch_roma.latent.roma.LatentRoMA`.
             model_options: The latent proxy's pre-training options.
             latent_samples: Latent draws per sequence for the proxy's data.
+            plausibility: The data-derived check of generated sequences, see
+                :class:`~botorch_roma.latent.roma.LatentRoMA`.
+            feasibility: A feasibility check of generated sequences (a
+                callable or an importable ``"module:function"`` name), see
+                :class:`~botorch_roma.latent.roma.LatentRoMA`.
+            anchored: Decode candidates as edits of their starting designs,
+                see :class:`~botorch_roma.latent.roma.LatentRoMA`.
             input_transform: Not supported (must be ``None``).
             outcome_transform: Not supported (must be ``None``; the latent
                 proxy standardizes its outcome itself).
@@ -101,6 +113,9 @@ class LatentRoMAModel(Model):
             vae_options=vae_options,
             model_options=model_options,
             latent_samples=latent_samples,
+            plausibility=plausibility,
+            feasibility=feasibility,
+            anchored=anchored,
         )
 
     @property

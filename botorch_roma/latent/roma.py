@@ -22,7 +22,11 @@ guarantees ``n`` *distinct* valid sequences with a documented fallback (see
 :meth:`LatentRoMA.generate`): collisions are refilled with sampled decodes
 around the colliding codes, then with argmax decodes of ascents from the
 next-best training sequences, then with the best unused training sequences,
-and only then with uniformly random sequences. Each returned sequence's value
+and only then with uniformly random sequences. No returned sequence fails the
+checks in use: a user ``feasibility`` check and, by default, the data's
+adjacent token pairs (:mod:`~botorch_roma.latent.plausibility`); a failing
+decoding falls back to the best passing iterate of its own ascent, and the
+fallbacks above are checked too. Each returned sequence's value
 is the pre-trained proxy's prediction at its re-encoded latent mean, so values
 are comparable whatever route produced the sequence.
 
@@ -39,7 +43,9 @@ away (``vae_options={"beta": 1.0}``, ``ascent_options={"lr": 2e-3, "steps":
 task seeds 0-4): the defaults' candidates had median true scores 0.375, 0.375,
 0.25, 0.25, 0.375 against 0.25, 0.25, 0.125, 0.125, 0.25 for the data's top 32;
 the authors' settings gave 0.125, 0.25, 0.125, 0.125, 0.25. The price is more
-infeasible decodes on Ehrlich tasks (1-6 of 32 here).
+infeasible decodes on Ehrlich tasks (1-6 of 32 here), which the default
+plausibility check now rejects (on both Ehrlich tasks the data's adjacent
+pairs are exactly the feasible transitions).
 
 Example:
     >>> roma = LatentRoMA().fit(train_seqs, train_Y, num_categories=20, seed=0)
@@ -64,12 +70,19 @@ from torch import Tensor
 
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import check_n, gen_candidates_roma
+from botorch_roma.latent.plausibility import (
+    Feasibility,
+    TransitionCheck,
+    check_mask,
+    resolve_feasibility,
+)
 from botorch_roma.latent.vae import CategoricalVAE, as_sequences
 from botorch_roma.models.ensemble import build_proxy
 from botorch_roma.models.roma import RoMAModel, negate_roma_model
 from botorch_roma.options import (
     LATENT_DEFAULTS,
     AscentOptions,
+    LatentOptions,
     PretrainingOptions,
     RunOptions,
     VAEOptions,
@@ -82,6 +95,9 @@ __all__ = ["LatentRoMA", "optimize_latent_roma"]
 _SAMPLE_ROUNDS = 4
 _SAMPLES_PER_CODE = 8
 _SAMPLE_TEMPERATURES = (1.0, 1.0, 2.0, 4.0)
+# Rounds of n uniformly random sequences tried when a check is in use (random
+# sequences rarely pass one; without a check, one round always fills up).
+_RANDOM_ROUNDS = 20
 
 
 def _rows(seqs: Tensor) -> list[tuple[int, ...]]:
@@ -89,13 +105,17 @@ def _rows(seqs: Tensor) -> list[tuple[int, ...]]:
 
 
 class _Selection:
-    r"""Up to ``n`` distinct sequences, in order, none of them ``excluded``."""
+    r"""Up to ``n`` distinct sequences, in order, none of them ``excluded``,
+    each passing ``check`` (if given)."""
 
-    ROUTES = ("argmax", "sampled", "restarts", "training", "random")
+    ROUTES = ("argmax", "iterate", "sampled", "restarts", "training", "random")
 
-    def __init__(self, n: int, excluded: set) -> None:
+    def __init__(
+        self, n: int, excluded: set, check: Callable[[Tensor], Tensor] | None = None
+    ) -> None:
         self.n = n
         self.excluded = excluded
+        self.check = check
         self.rows: dict[tuple[int, ...], None] = {}
         #: How many sequences each route contributed.
         self.counts = dict.fromkeys(self.ROUTES, 0)
@@ -104,11 +124,23 @@ class _Selection:
     def full(self) -> bool:
         return len(self.rows) >= self.n
 
+    def passes(self, seqs: Tensor) -> Tensor:
+        r"""An ``m`` bool mask: which sequences pass the check."""
+        if self.check is None or seqs.shape[0] == 0:
+            return torch.ones(seqs.shape[0], dtype=torch.bool, device=seqs.device)
+        return self.check(seqs)
+
     def add(self, seqs: Tensor, route: str) -> list[int]:
         r"""Add new distinct sequences; return the indices of rejected rows."""
         rejected = []
+        ok = self.passes(seqs).tolist()
         for i, row in enumerate(_rows(seqs)):
-            if not self.full and row not in self.rows and row not in self.excluded:
+            if (
+                ok[i]
+                and not self.full
+                and row not in self.rows
+                and row not in self.excluded
+            ):
                 self.rows[row] = None
                 self.counts[route] += 1
             else:
@@ -118,6 +150,45 @@ class _Selection:
     def tensor(self, device: torch.device) -> Tensor:
         r"""The chosen sequences as an ``n x L`` long tensor."""
         return torch.tensor(list(self.rows), dtype=torch.long, device=device)
+
+
+class _BestPassingIterate:
+    r"""Each candidate's best iterate along its ascent whose decoding passes.
+
+    Called like an ascent callback, ``(t, Z, values)``: decodes the ``n x k``
+    codes with ``decode`` and keeps, per candidate, the decoded sequence with
+    the highest adapted prediction among those that pass ``check``.
+    """
+
+    def __init__(
+        self,
+        decode: Callable[[Tensor], Tensor],
+        seq_len: int,
+        check: Callable[[Tensor], Tensor],
+    ) -> None:
+        self.decode = decode
+        self.seq_len = seq_len
+        self.check = check
+        self.seqs: Tensor | None = None
+        self.value: Tensor | None = None
+
+    def __call__(self, t: int, Z: Tensor, values: Tensor) -> None:
+        seqs = self.decode(Z)
+        if self.seqs is None:
+            self.seqs = seqs.clone()
+            self.value = torch.full_like(values, -math.inf)
+        better = self.check(seqs).to(values.device) & (values > self.value)
+        self.value = torch.where(better, values, self.value)
+        self.seqs[better.to(seqs.device)] = seqs[better.to(seqs.device)]
+
+    def replacements(self, rows: Tensor) -> tuple[Tensor, Tensor]:
+        r"""For candidate indices ``rows``: those with a passing iterate, and
+        its sequences."""
+        if self.seqs is None or rows.numel() == 0:
+            return rows[:0], torch.empty(0, self.seq_len, dtype=torch.long)
+        found = torch.isfinite(self.value.cpu()[rows])
+        rows = rows[found]
+        return rows, self.seqs[rows.to(self.seqs.device)]
 
 
 class LatentRoMA:
@@ -149,6 +220,9 @@ class LatentRoMA:
         ascent_options: dict[str, Any] | None = None,
         latent_samples: int = 0,
         exclude_training: bool = False,
+        feasibility: str | Feasibility | None = None,
+        plausibility: str = LatentOptions.plausibility,
+        anchored: bool = LatentOptions.anchored,
     ) -> None:
         r"""
         Args:
@@ -167,6 +241,21 @@ class LatentRoMA:
                 on ``k`` draws from ``q(z | x)`` per sequence (``k n`` rows).
             exclude_training: If ``True``, never return a sequence from the
                 training data.
+            feasibility: An optional check that :meth:`generate` honours: a
+                callable mapping ``m x L`` long sequences to an ``m`` bool
+                tensor (``True``: feasible), or its importable
+                ``"module:function"`` name (see
+                :func:`~botorch_roma.latent.plausibility.resolve_feasibility`).
+            plausibility: ``"transitions"``: :meth:`generate` also rejects
+                sequences with an adjacent token pair never seen in the
+                training data
+                (:class:`~botorch_roma.latent.plausibility.TransitionCheck`);
+                ``"none"``: no data-derived check. See
+                :class:`~botorch_roma.options.LatentOptions`.
+            anchored: If ``True``, decode each ascended code as its starting
+                design with only the positions whose argmax decoding the
+                ascent changed, so a VAE that reconstructs the starts
+                imperfectly does not alter them (see :meth:`vae_report`).
         """
         vae_options = VAEOptions.overrides(vae_options)
         if vae is not None and not isinstance(vae, CategoricalVAE):
@@ -209,13 +298,22 @@ class LatentRoMA:
             raise RoMAInputError(
                 f"latent_samples must be an integer >= 0, got {latent_samples!r}."
             )
+        LatentOptions.from_dict({"plausibility": plausibility, "anchored": anchored})
+        resolve_feasibility(feasibility)  # fails early on a bad name
         self.vae = vae
+        self.feasibility = feasibility
+        self.plausibility = plausibility
+        self.anchored = bool(anchored)
+        #: The data-derived check built by :meth:`fit` (``None`` if off).
+        self.plausibility_check: TransitionCheck | None = None
         self.latent_samples = int(latent_samples)
         self.exclude_training = bool(exclude_training)
         self.model: RoMAModel | None = None
         self.train_seqs: Tensor | None = None
         self.train_Y: Tensor | None = None
         self.last_generation: dict[str, int] = {}
+        #: How many of the last main ascent's decodes failed the checks.
+        self.last_failed: int = 0
 
     @property
     def seq_len(self) -> int | None:
@@ -260,6 +358,11 @@ class LatentRoMA:
             seed=seed, progress=progress
         )
         self.train_seqs, self.train_Y = seqs, Y
+        self.plausibility_check = None
+        if self.plausibility == "transitions" and seqs.shape[1] > 1:
+            self.plausibility_check = TransitionCheck(
+                seqs, num_categories=self.vae.num_categories
+            )
         return self
 
     def _check_data(
@@ -347,6 +450,37 @@ class LatentRoMA:
         ]
         return torch.cat(draws).to(Y), Y.repeat(self.latent_samples, 1)
 
+    def vae_report(self, n: int = 128) -> dict[str, float | int]:
+        r"""How faithfully the fitted VAE gives back the data and the starts.
+
+        The ascent starts from the latent means of the top-``n`` distinct
+        training sequences; if their argmax decoding is not the sequence
+        itself, the candidates leave the data before the ascent has moved.
+
+        Args:
+            n: The number of starting designs (as in :meth:`generate`).
+
+        Returns:
+            A dict with the training data's ``position_accuracy`` and
+            ``sequence_accuracy`` (see
+            :meth:`~botorch_roma.latent.vae.CategoricalVAE.reconstruction_report`),
+            ``start_reproduction``, the fraction of the ``starts`` starting
+            designs whose code decodes back to them exactly, and ``starts``.
+
+        Example:
+            >>> roma.vae_report(n=128)["start_reproduction"]
+            1.0
+        """
+        self._check_fitted()
+        report: dict[str, float | int] = dict(
+            self.vae.reconstruction_report(self.train_seqs)
+        )
+        starts = self._ranked_training_sequences()[1][:n]
+        start = self.vae.reconstruction_report(starts)
+        report["start_reproduction"] = start["sequence_accuracy"]
+        report["starts"] = starts.shape[0]
+        return report
+
     def negated(self) -> LatentRoMA:
         r"""A shallow copy that maximizes ``-y`` (the fitted VAE is shared).
 
@@ -400,22 +534,41 @@ class LatentRoMA:
         callback: Callable[[int, Tensor, Tensor], None] | None = None,
         progress: bool = False,
         exclude: Tensor | Sequence[Sequence[int]] | None = None,
+        feasibility: str | Feasibility | None = None,
     ) -> tuple[Tensor, Tensor]:
         r"""Run the adapted ascent in latent space and decode ``n`` sequences.
 
         The ascent starts from the latent means of the top-``n`` distinct
-        training sequences. Each ascended code is decoded by argmax; the first
-        occurrence of each sequence is kept. If fewer than ``n`` distinct
-        sequences remain, the gap is filled, in this order, with
+        training sequences. Each ascended code is decoded by argmax (with
+        ``anchored``, as its starting design with only the positions whose
+        argmax decoding the ascent changed); the first occurrence of each
+        sequence is kept.
 
-        1. sampled decodes around the codes that collided (or all codes, when
-           the data has fewer than ``n`` distinct sequences): up to 4 rounds of
-           8 draws per code, at temperatures 1, 1, 2, 4, best predicted first;
+        **Checks.** A sequence that fails the checks in use (the
+        ``feasibility`` callable, and with ``plausibility="transitions"`` the
+        data's adjacent token pairs) is never returned. An ascended code whose
+        decoding fails is replaced by the best iterate along its own ascent
+        (highest adapted prediction) whose decoding passes; a candidate with
+        no such iterate is left to the fallback below, whose sequences are
+        checked too.
+
+        If fewer than ``n`` distinct sequences remain, the gap is filled, in
+        this order, with
+
+        1. sampled decodes around the codes that collided or failed (or all
+           codes, when the data has fewer than ``n`` distinct sequences): up
+           to 4 rounds of 8 draws per code, at temperatures 1, 1, 2, 4, best
+           predicted first;
         2. argmax decodes of ascents from the next-best training sequences;
         3. the best remaining training sequences (unless ``exclude_training``);
-        4. uniformly random sequences.
+        4. uniformly random sequences (at most 20 rounds of ``n`` draws when
+           a check is in use).
 
-        ``self.last_generation`` counts the sequences from each route.
+        If that still leaves fewer than ``n`` sequences that pass the checks,
+        a :class:`~botorch_roma.exceptions.RoMAInputError` says how many were
+        found. ``self.last_generation`` counts the sequences from each route,
+        and ``self.last_failed`` the main ascent's decodes that failed the
+        checks.
 
         Args:
             n: The number of distinct sequences to return.
@@ -431,6 +584,10 @@ class LatentRoMA:
             exclude: Optional ``m x L`` category ids that must not be returned
                 (e.g. designs already pending evaluation), on top of the
                 training data when ``exclude_training`` is set.
+            feasibility: A feasibility check for this call, overriding the
+                one given to the constructor: a callable mapping ``m x L``
+                long sequences to an ``m`` bool tensor, or its importable
+                ``"module:function"`` name.
 
         Returns:
             A two-element tuple of the ``n x L`` ``torch.long`` sequences and
@@ -447,25 +604,34 @@ class LatentRoMA:
         generator = None
         if seed is not None:
             generator = torch.Generator(device=self.vae.device).manual_seed(int(seed))
-        chosen = _Selection(n, excluded)
-        # Main route: ascend from the top-n distinct training sequences.
+        chosen = _Selection(n, excluded, self._design_check(feasibility))
+        # Main route: ascend from the top-n distinct training sequences; a
+        # decoding that fails the checks falls back to its best passing iterate.
         starts = train_ranked[:n]
-        Z_final = self._ascend(starts, callback=callback, progress=progress)
-        rejected = chosen.add(self.vae.decode(Z_final), "argmax")
-        # 1. Sampled decodes around the codes that collided, or around all of
-        # them when the data had fewer than n distinct sequences to start from.
-        Z_hit = Z_final[rejected] if len(rejected) > 0 else Z_final
+        Z_final, decoded, replaced, failed = self._ascend_and_decode(
+            starts, chosen, callback=callback, progress=progress
+        )
+        self.last_failed = failed
+        kept = (~replaced).nonzero().squeeze(-1)
+        rejected = kept[chosen.add(decoded[kept], "argmax")].tolist()
+        swapped = replaced.nonzero().squeeze(-1)
+        rejected += swapped[chosen.add(decoded[swapped], "iterate")].tolist()
+        # 1. Sampled decodes around the codes that collided or failed, or
+        # around all of them when the data had fewer than n distinct sequences.
+        Z_hit = Z_final[sorted(rejected)] if len(rejected) > 0 else Z_final
         self._fill_by_sampling(chosen, Z_hit, generator)
         # 2. Ascents from the next-best training sequences.
         next_start = starts.shape[0]
         while not chosen.full and next_start < train_ranked.shape[0]:
             batch = train_ranked[next_start : next_start + n]
             next_start += batch.shape[0]
-            chosen.add(self.vae.decode(self._ascend(batch)), "restarts")
+            chosen.add(self._ascend_and_decode(batch, chosen)[1], "restarts")
         # 3. The best remaining training sequences; 4. random sequences.
         if not chosen.full:
             chosen.add(train_ranked, "training")
-        while not chosen.full:
+        rounds = 0
+        while not chosen.full and (chosen.check is None or rounds < _RANDOM_ROUNDS):
+            rounds += 1
             shape = (n, self.vae.seq_len)
             draws = torch.randint(
                 self.vae.num_categories,
@@ -474,9 +640,78 @@ class LatentRoMA:
                 device=Z_final.device,
             )
             chosen.add(draws, "random")
-        seqs = chosen.tensor(device=self.vae.device)
         self.last_generation = chosen.counts
+        if not chosen.full:
+            raise RoMAInputError(
+                f"Found only {len(chosen.rows)} of n={n} distinct sequences that "
+                "pass the feasibility"
+                + (" and plausibility" if self.plausibility_check else "")
+                + " checks; lower n, relax the feasibility check"
+                + (", pass plausibility='none'" if self.plausibility_check else "")
+                + (", allow training sequences" if self.exclude_training else "")
+                + ", or fit on more (feasible) data."
+            )
+        seqs = chosen.tensor(device=self.vae.device)
         return seqs.to(self.train_seqs.device), self.predict(seqs)
+
+    def _design_check(
+        self, feasibility: str | Feasibility | None = None
+    ) -> Callable[[Tensor], Tensor] | None:
+        r"""The checks in use as one callable (``None`` if there are none)."""
+        user = resolve_feasibility(
+            self.feasibility if feasibility is None else feasibility
+        )
+        plausible = self.plausibility_check
+        if user is None and plausible is None:
+            return None
+
+        def check(seqs: Tensor) -> Tensor:
+            ok = torch.ones(seqs.shape[0], dtype=torch.bool, device=seqs.device)
+            if plausible is not None:
+                ok &= plausible(seqs)
+            if user is not None:
+                ok &= check_mask(user(seqs), seqs.shape[0]).to(ok.device)
+            return ok
+
+        return check
+
+    def _ascend_and_decode(
+        self,
+        start_seqs: Tensor,
+        chosen: _Selection,
+        callback: Callable[[int, Tensor, Tensor], None] | None = None,
+        progress: bool = False,
+    ) -> tuple[Tensor, Tensor, Tensor, int]:
+        r"""Ascend from ``start_seqs`` and decode; with a check, swap each
+        failing decoding for its best passing iterate.
+
+        Returns:
+            The ``m x k`` final codes, the ``m x L`` decodings, an ``m`` bool
+            mask of the swapped rows and the number of decodings that failed.
+        """
+        check = chosen.check
+        decode = self._decoder(start_seqs)
+        tracker = None
+        if check is not None:
+            tracker = _BestPassingIterate(decode, self.vae.seq_len, check)
+        watch = callback
+        if tracker is not None:
+
+            def watch(t: int, Z: Tensor, values: Tensor) -> None:
+                tracker(t, Z, values)
+                if callback is not None:
+                    callback(t, Z, values)
+
+        Z = self._ascend(start_seqs, callback=watch, progress=progress)
+        decoded = decode(Z)
+        replaced = torch.zeros(decoded.shape[0], dtype=torch.bool)
+        if tracker is None:
+            return Z, decoded, replaced, 0
+        failing = (~chosen.passes(decoded)).nonzero().squeeze(-1).cpu()
+        rows, seqs = tracker.replacements(failing)
+        decoded[rows.to(decoded.device)] = seqs.to(decoded)
+        replaced[rows] = True
+        return Z, decoded, replaced, int(failing.numel())
 
     def _check_generate(
         self, n: int, seq_len: int | None, num_categories: int | None
@@ -518,6 +753,7 @@ class LatentRoMA:
                 break
             draws = self._sample_decodes(Z, temperature, generator)
             draws = self._new_unique(draws, chosen.rows, chosen.excluded)
+            draws = draws[chosen.passes(draws)]
             if len(draws) > 0:
                 order = self.predict(draws).argsort(descending=True)
                 chosen.add(draws[order], "sampled")
@@ -530,6 +766,21 @@ class LatentRoMA:
         best = best.scatter_reduce(0, inverse, Y, reduce="amax")
         ranked = uniq[best.argsort(descending=True, stable=True)]
         return _rows(uniq), ranked
+
+    def _decoder(self, start_seqs: Tensor) -> Callable[[Tensor], Tensor]:
+        r"""How the ascent's codes become sequences: argmax decoding, or with
+        ``anchored``, the starting design with only the positions whose argmax
+        decoding the ascent changed."""
+        if not self.anchored:
+            return self.vae.decode
+        base = self.vae.decode(self.encode(start_seqs))
+        starts = start_seqs.to(base.device)
+
+        def decode(Z: Tensor) -> Tensor:
+            seqs = self.vae.decode(Z)
+            return torch.where(seqs == base, starts, seqs)
+
+        return decode
 
     def _ascend(
         self,
@@ -592,7 +843,8 @@ def optimize_latent_roma(
         progress: Show progress bars.
         **options: :class:`LatentRoMA`'s constructor arguments (``vae``,
             ``vae_options``, ``model_options``, ``latent_samples``,
-            ``exclude_training``) and ascent options
+            ``exclude_training``, ``feasibility``, ``plausibility``,
+            ``anchored``) and ascent options
             (:class:`~botorch_roma.options.AscentOptions`).
 
     Returns:
@@ -605,9 +857,8 @@ def optimize_latent_roma(
         ... )
     """
     names = ("vae", "vae_options", "model_options", "latent_samples")
-    constructor = {
-        k: options.pop(k) for k in (*names, "exclude_training") if k in options
-    }
+    own = (*names, "exclude_training", "feasibility", "plausibility", "anchored")
+    constructor = {k: options.pop(k) for k in own if k in options}
     roma = LatentRoMA(**constructor, ascent_options=options)
     roma.fit(
         train_seqs, train_Y, num_categories=num_categories, seed=seed, progress=progress

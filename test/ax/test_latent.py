@@ -65,6 +65,15 @@ FAST_LATENT = {
 }
 
 
+def no_leading_a(seqs: torch.Tensor) -> torch.Tensor:
+    r"""A feasibility check on category ids: position p0 is not "A" (id 0)."""
+    return seqs[:, 0] != 0
+
+
+#: The latent options with a user feasibility check (by its importable name).
+FEASIBLE_LATENT = {**FAST_LATENT["latent"], "feasibility": f"{__name__}:no_leading_a"}
+
+
 def latent_strategy(**overrides):
     return roma_generation_strategy(**{**FAST_LATENT, "seed": 0, **overrides})
 
@@ -150,6 +159,7 @@ for kind, path in zip(sys.argv[1::2], sys.argv[2::2]):
     trial = rax.generate_batch(client, n=3)
     for arm in trial.arms:
         assert all(arm.parameters[f"p{i}"] in "ACGT" for i in range(6))
+        assert kind == "ax_client" or arm.parameters["p0"] != "A"  # feasibility
         assert arm.parameters["fixed"] == 3.0
     seqs = {tuple(sorted(a.parameters.items())) for a in trial.arms}
     experiment = rax.data.experiment_of(client)
@@ -172,16 +182,28 @@ class TestLatentOptionsAndEncoding(BotorchTestCase):
     def test_options_and_step(self):
         self.assertIsNone(latent_options(None))
         self.assertIsNone(latent_options(False))
-        self.assertEqual(latent_options(True), {"vae": {}, "latent_samples": 0})
+        checks = {"plausibility": "transitions", "anchored": False}
+        checks["feasibility"] = None
+        self.assertEqual(
+            latent_options(True), {"vae": {}, "latent_samples": 0, **checks}
+        )
         self.assertEqual(
             latent_options(LatentOptions(vae={"epochs": 5}, latent_samples=2)),
-            {"vae": {"epochs": 5}, "latent_samples": 2},
+            {"vae": {"epochs": 5}, "latent_samples": 2, **checks},
         )
+        # A module-level feasibility function is stored by its importable name.
+        name = f"{__name__}:no_leading_a"
+        for feasibility in (no_leading_a, name):
+            options = latent_options({"feasibility": feasibility})
+            self.assertEqual(options["feasibility"], name)
         for bad, match in (
             ({"epochs": 5}, "Unknown latent option"),
             ({"vae": {"not_an_option": 1}}, "Unknown VAE option"),
             ({"vae": [1]}, "dict of VAE options"),
             ({"latent_samples": -1}, "latent_samples"),
+            ({"plausibility": "motifs"}, "plausibility"),
+            ({"feasibility": "no_such_module:f"}, "Cannot import"),
+            ({"feasibility": lambda seqs: seqs[:, 0] > 0}, "lambda"),
             ("yes", "latent must be"),
         ):
             with self.subTest(bad=bad):
@@ -200,6 +222,8 @@ class TestLatentOptionsAndEncoding(BotorchTestCase):
         config = kwargs["surrogate_spec"].model_configs[0]
         self.assertIs(config.botorch_model_class, LatentRoMAModel)
         self.assertEqual(config.model_options["vae_options"], {"epochs": 7})
+        self.assertEqual(config.model_options["plausibility"], "transitions")
+        self.assertIsNone(config.model_options["feasibility"])
         config = latent_model_config(None, {"hidden_sizes": (4, 4)})
         self.assertEqual(config.model_options["model_options"]["hidden_sizes"], [4, 4])
 
@@ -463,6 +487,13 @@ class TestLatentRouteThroughAx(BotorchTestCase):
             self.assertTrue(all(arm.parameters[n] in VALUES for n in NAMES))
             self.assertEqual(arm.parameters["fixed"], 3.0)
 
+    def test_feasibility_is_honoured(self):
+        client = sequence_client(latent=FEASIBLE_LATENT)
+        attach_offline_data(client, sequence_data())
+        trial = generate_batch(client, n=8)
+        self._assert_valid_distinct_new(client, trial, 8)
+        self.assertTrue(all(arm.parameters["p0"] != "A" for arm in trial.arms))
+
     def test_client_batch_per_trial_and_reproducible(self):
         df = sequence_data()
         client = sequence_client(parameters=sequence_parameters(reverse_p1=True))
@@ -552,6 +583,12 @@ class TestLatentRouteThroughAx(BotorchTestCase):
         )
         with self.assertRaisesRegex(RoMAInputError, "lower n"):
             generate_batch(client, n=3)
+        # Both new sequences hold a transition the two rows never show (0 -> 1,
+        # 1 -> 1), so the default plausibility check leaves none and says so.
+        with self.assertRaisesRegex(RoMAInputError, "plausibility='none'"):
+            generate_batch(client, n=2)
+        latent = {**FAST_LATENT["latent"], "plausibility": "none"}
+        client.set_generation_strategy(latent_strategy(latent=latent))
         trial = generate_batch(client, n=2)
         self.assertEqual(
             {tuple(a.parameters.values()) for a in trial.arms}, {(0, 1), (1, 1)}
@@ -562,7 +599,9 @@ class TestLatentRouteThroughAx(BotorchTestCase):
         with tempfile.TemporaryDirectory() as tmp:
             for kind in ("ax_client", "client"):
                 client = (
-                    sequence_ax_client() if kind == "ax_client" else sequence_client()
+                    sequence_ax_client()
+                    if kind == "ax_client"
+                    else sequence_client(latent=FEASIBLE_LATENT)
                 )
                 attach_offline_data(client, sequence_data(n=20))
                 generate_batch(client, n=2)

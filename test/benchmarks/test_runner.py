@@ -16,6 +16,7 @@ from botorch_roma.benchmarks.runner import (
     resolve_task,
     run_benchmark,
     run_job,
+    unseen_transitions,
 )
 from botorch_roma.benchmarks.tasks import make_synthetic_task
 from botorch_roma.exceptions import RoMAInputError
@@ -167,6 +168,41 @@ def test_run_info_column():
     # The offline rule runs once per process (seed 0): both seeds share it.
     assert roma_info[0] == roma_info[1]
     assert roma_info[0]["epsilon_source"] == "offline rule"
+
+
+def test_discrete_runs_record_unseen_transitions():
+    task = tiny_discrete_task()
+    # The data's own rows hold only seen pairs; a repeated token the data
+    # never repeats does not.
+    assert unseen_transitions(task, task.X[:5]) == 0
+    seen = {(a, b) for row in task.X.tolist() for a, b in zip(row, row[1:])}
+    unseen = [(a, b) for a in range(3) for b in range(3) if (a, b) not in seen]
+    X = task.X[:3].clone()
+    if unseen:
+        X[0, :2] = torch.tensor(unseen[0])
+    assert unseen_transitions(task, X) == (1 if unseen else 0)
+
+    from botorch_roma.benchmarks.methods import METHODS, Method, register_method
+
+    def fixed(task, n, seed, smoke=False):
+        return X if task.is_discrete else task.X[:n]
+
+    register_method(Method("test-fixed", fixed, "Fixed candidates."))
+    try:
+        df = run_benchmark(
+            {"discrete": task, "levy-3": BUILD},
+            [MethodSpec("fixed", "test-fixed"), "dataset-top128"],
+            seeds=[0],
+            n=3,
+            smoke=True,
+            progress=False,
+        )
+    finally:
+        METHODS.pop("test-fixed")
+    info = {(r.task, r.method): json.loads(r.info) for r in df.itertuples(index=False)}
+    assert info[("discrete", "fixed")]["unseen_transitions"] == (1 if unseen else 0)
+    assert info[("discrete", "dataset-top128")]["unseen_transitions"] == 0
+    assert "unseen_transitions" not in info[("levy-3", "dataset-top128")]
 
 
 def test_execution_options():

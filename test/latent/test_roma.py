@@ -25,6 +25,22 @@ def _data(n: int, seed: int, **tkwargs) -> tuple[torch.Tensor, torch.Tensor]:
     return seqs, Y
 
 
+def starts_with_two(seqs: torch.Tensor) -> torch.Tensor:
+    r"""A module-level feasibility check: the first token is 2."""
+    return seqs[:, 0] == 2
+
+
+def _markov_data(n: int, seed: int, **tkwargs) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Sequences that never step from 0 to 2, scored by their number of 2s."""
+    gen = torch.Generator().manual_seed(seed)
+    seqs = torch.randint(C, (n, L), generator=gen)
+    for j in range(1, L):
+        forbidden = (seqs[:, j - 1] == 0) & (seqs[:, j] == 2)
+        seqs[forbidden, j] = 1
+    seqs = seqs.to(tkwargs.get("device"))
+    return seqs, (seqs == 2).sum(-1, keepdim=True).to(**tkwargs)
+
+
 def _tiny(**kwargs) -> LatentRoMA:
     options = {
         "vae_options": TINY_VAE,
@@ -129,6 +145,118 @@ class TestLatentRoMA(BotorchTestCase):
                 _assert_valid_distinct(self, out, 60)
                 train = {tuple(r) for r in seqs.tolist()}
                 self.assertFalse(any(tuple(r) in train for r in out.tolist()))
+
+    def test_vae_report(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            with self.subTest(dtype=dtype):
+                seqs, Y = _data(30, 4, **tkwargs)
+                roma = _tiny().fit(seqs, Y, num_categories=C, seed=0)
+                report = roma.vae_report(n=5)
+                recon = roma.vae.decode(roma.vae.encode(seqs))
+                hit = recon == seqs
+                self.assertAlmostEqual(
+                    report["position_accuracy"], hit.double().mean().item()
+                )
+                self.assertAlmostEqual(
+                    report["sequence_accuracy"], hit.all(-1).double().mean().item()
+                )
+                self.assertEqual(report["starts"], 5)
+                # A decoder that ignores z reproduces no start but its own.
+                with torch.no_grad():
+                    roma.vae.dec2.weight.zero_()
+                    roma.vae.dec2.bias.copy_(torch.tensor([5.0, 0.0, 0.0]).repeat(L))
+                report = roma.vae_report(n=5)
+                self.assertEqual(report["start_reproduction"], 0.0)
+                self.assertEqual(report["sequence_accuracy"], 0.0)
+                self.assertAlmostEqual(
+                    report["position_accuracy"], (seqs == 0).double().mean().item()
+                )
+
+    def test_feasibility_is_honoured(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            with self.subTest(dtype=dtype):
+                seqs, Y = _data(40, 5, **tkwargs)
+                # As a callable at construction, or by name for one call.
+                roma = _tiny(feasibility=starts_with_two).fit(seqs, Y, seed=0)
+                out, values = roma.generate(n=12, seed=0)
+                _assert_valid_distinct(self, out, 12)
+                self.assertTrue((out[:, 0] == 2).all())
+                self.assertTrue(torch.isfinite(values).all())
+                self.assertEqual(sum(roma.last_generation.values()), 12)
+                plain = _tiny().fit(seqs, Y, seed=0)
+                by_name = plain.generate(
+                    n=12, seed=0, feasibility=f"{__name__}:starts_with_two"
+                )[0]
+                self.assertTrue(torch.equal(by_name, out))
+                # A check that nothing passes raises, naming the fixes.
+                with self.assertRaisesRegex(RoMAInputError, "Found only 0 of n=4"):
+                    plain.generate(
+                        n=4, feasibility=lambda s: torch.zeros(len(s), dtype=bool)
+                    )
+                with self.assertRaisesRegex(RoMAInputError, "bool tensor"):
+                    plain.generate(n=4, feasibility=lambda s: s[:, 0])
+
+    def test_failing_decodings_fall_back_to_passing_iterates(self):
+        seqs, Y = _data(40, 6, dtype=torch.double)
+        ascent = {**TINY_ASCENT, "lr": 0.5, "steps": 20}
+        roma = _tiny(ascent_options=ascent, plausibility="none").fit(seqs, Y, seed=0)
+        first, _ = roma.generate(n=10, seed=0)
+        moved = {tuple(r) for r in first.tolist()} - {tuple(r) for r in seqs.tolist()}
+        self.assertGreater(len(moved), 0)
+
+        def not_moved(s: torch.Tensor) -> torch.Tensor:
+            return torch.tensor([tuple(r) not in moved for r in s.tolist()])
+
+        # The same run, but the ascent's new decodings fail: each is replaced by
+        # the best passing iterate along its own ascent, never returned.
+        out, _ = roma.generate(n=10, seed=0, feasibility=not_moved)
+        _assert_valid_distinct(self, out, 10)
+        self.assertTrue(not_moved(out).all())
+        self.assertEqual(roma.last_failed, len(moved))
+        self.assertGreater(roma.last_generation["iterate"], 0)
+
+    def test_anchored_decoding_keeps_the_starts(self):
+        # A decoder that ignores z reproduces no start; anchored decoding keeps
+        # every position whose decoding the ascent did not change, so the
+        # candidates are the starting designs themselves.
+        seqs, Y = _data(30, 2, dtype=torch.double)
+        vae = CategoricalVAE(L, C, latent_dim=4, hidden_size=8, dtype=torch.double)
+        vae.fit(seqs, epochs=2, seed=0)
+        with torch.no_grad():
+            vae.dec2.weight.zero_()
+            vae.dec2.bias.copy_(torch.tensor([5.0, 0.0, 0.0]).repeat(L))
+        options = {"model_options": TINY_MODEL, "ascent_options": TINY_ASCENT}
+        roma = LatentRoMA(vae=vae, anchored=True, **options).fit(seqs, Y, seed=0)
+        self.assertEqual(roma.vae_report(n=6)["start_reproduction"], 0.0)
+        out, _ = roma.generate(n=6, seed=0)
+        starts = roma._ranked_training_sequences()[1][:6]
+        self.assertTrue(torch.equal(out, starts))
+        self.assertEqual(roma.last_generation["argmax"], 6)
+        plain = LatentRoMA(vae=vae, **options).fit(seqs, Y, seed=0)
+        plain.generate(n=6, seed=0)
+        self.assertEqual(plain.last_generation["argmax"], 1)
+        with self.assertRaisesRegex(RoMAInputError, "anchored"):
+            LatentRoMA(anchored="yes")
+
+    def test_plausibility(self):
+        seqs, Y = _markov_data(60, 7, dtype=torch.double)
+        roma = _tiny(ascent_options={**TINY_ASCENT, "lr": 0.5}).fit(seqs, Y, seed=0)
+        self.assertEqual(roma.plausibility, "transitions")
+        self.assertFalse(roma.plausibility_check.seen[0, 0, 2])
+        out, _ = roma.generate(n=30, seed=0)
+        _assert_valid_distinct(self, out, 30)
+        steps = torch.stack([out[:, :-1], out[:, 1:]], dim=-1).reshape(-1, 2)
+        self.assertFalse(((steps[:, 0] == 0) & (steps[:, 1] == 2)).any())
+        # Without the check, the same run returns the unseen transition.
+        off = _tiny(ascent_options={**TINY_ASCENT, "lr": 0.5}, plausibility="none")
+        off.fit(seqs, Y, seed=0)
+        self.assertIsNone(off.plausibility_check)
+        out, _ = off.generate(n=30, seed=0)
+        self.assertTrue(((out[:, :-1] == 0) & (out[:, 1:] == 2)).any())
+        with self.assertRaisesRegex(RoMAInputError, "plausibility"):
+            _tiny(plausibility="motifs")
 
     def test_bad_input(self):
         seqs, Y = _data(20, 3, dtype=torch.double)

@@ -81,6 +81,12 @@ class TestCategoricalVAE(BotorchTestCase):
                 self.assertLess(vae.loss_history[-1], vae.loss_history[0])
                 acc = vae.reconstruction_accuracy(seqs)
                 self.assertGreaterEqual(acc, RECONSTRUCTION_THRESHOLD)
+                report = vae.reconstruction_report(seqs)
+                self.assertEqual(report["position_accuracy"], acc)
+                exact = (vae.decode(vae.encode(seqs)) == seqs).all(-1)
+                self.assertEqual(
+                    report["sequence_accuracy"], exact.double().mean().item()
+                )
                 # Round trip sequence -> latent mean -> argmax sequence.
                 Z = vae.encode(seqs)
                 self.assertEqual(Z.shape, torch.Size([64, 8]))

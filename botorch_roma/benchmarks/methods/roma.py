@@ -102,6 +102,9 @@ SMOKE_OPTIONS: dict[str, Any] = {
     **SMOKE_BUDGET[AscentOptions],
 }
 _EPSILON_CACHE: dict[tuple, EpsilonSelection] = {}
+#: The latent route's decoding options and checks (declared in
+#: :class:`~botorch_roma.options.LatentOptions`), used on discrete tasks.
+_LATENT_CHECKS = ("plausibility", "feasibility", "anchored")
 
 
 @dataclass(frozen=True)
@@ -216,17 +219,19 @@ def offline_epsilon(
 
 def _resolve_options(
     options: dict[str, Any], smoke: bool
-) -> tuple[RoMAMethodOptions, dict[str, Any], dict[str, Any]]:
-    r"""The method's options, and the pre-training and ascent option overrides."""
+) -> tuple[RoMAMethodOptions, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    r"""The method's options, and the pre-training, ascent and latent route's
+    checks' option overrides."""
     # The ascent's own epsilon is `adaptation_epsilon` here, so a bare
     # `epsilon` is the pre-training's.
     pre, asc, own = split_options(
         {**SMOKE_OPTIONS, **options} if smoke else options,
         PretrainingOptions,
         AscentOptions,
-        extra=RoMAMethodOptions.names(),
+        extra=(*RoMAMethodOptions.names(), *_LATENT_CHECKS),
         what="RoMA option(s)",
     )
+    checks = {k: own.pop(k) for k in _LATENT_CHECKS if k in own}
     run = RoMAMethodOptions.for_run(own, smoke)
     if run.selects_epsilon and "epsilon" in options:
         # The offline rule would silently overwrite it.
@@ -238,7 +243,7 @@ def _resolve_options(
         )
     if run.adaptation_epsilon is not None:
         asc["epsilon"] = run.adaptation_epsilon
-    return run, pre, asc
+    return run, pre, asc, checks
 
 
 def roma(
@@ -255,8 +260,10 @@ def roma(
         **options: :class:`RoMAMethodOptions` (``select_epsilon``,
             ``epsilon_grid``, ``epsilon_scale``, ``adaptation_epsilon``,
             ``relaxation``, ``vae_options``), pre-training options (``epochs``,
-            ``loss``, ``epsilon``, ...) and ascent options (``steps``,
-            ``alpha``, ``adaptation``, ...).
+            ``loss``, ``epsilon``, ...), ascent options (``steps``,
+            ``alpha``, ``adaptation``, ...) and, on discrete tasks, the latent
+            route's checks (``plausibility``, ``feasibility``, ``anchored``; see
+            :class:`~botorch_roma.options.LatentOptions`).
 
     Returns:
         ``n x d`` candidates in the task's design space.
@@ -267,10 +274,10 @@ def roma(
         >>> roma(task, n=4, smoke=True).shape
         torch.Size([4, 3])
     """
-    run, pre, asc = _resolve_options(options, smoke)
+    run, pre, asc, checks = _resolve_options(options, smoke)
     if task.is_discrete and run.relaxation not in RELAXATIONS:
         if run.relaxation == DISCRETE_RELAXATION:
-            return _latent_roma(task, n, seed, run, pre, asc)
+            return _latent_roma(task, n, seed, run, pre, asc, checks)
         raise UnsupportedError(
             f"RoMA on discrete task {task.name!r} needs the {run.relaxation!r} "
             "relaxation (the VAE latent route of the paper's Section 2.4), which is "
@@ -354,6 +361,7 @@ def _latent_roma(
     run: RoMAMethodOptions,
     pre: dict[str, Any],
     asc: dict[str, Any],
+    checks: dict[str, Any],
 ) -> Tensor:
     r"""RoMA on a discrete task through the package's VAE latent route."""
     vae_options = dict(run.vae_options or {})
@@ -381,11 +389,19 @@ def _latent_roma(
         vae_options=vae_options,
         model_options={**model_options, "epsilon": epsilon},
         ascent_options=asc,
+        **checks,
     )
     with manual_seed(seed):
         roma_latent.fit(seqs, Y, num_categories=int(task.num_categories), seed=seed)
         candidates, _ = roma_latent.generate(n=n, seed=seed)
     record_calibration(roma_latent.model)  # on held-out latent codes
+    record_run_info(
+        vae=roma_latent.vae_report(n),
+        plausibility=roma_latent.plausibility,
+        anchored=roma_latent.anchored,
+        failed_checks=roma_latent.last_failed,
+        routes=roma_latent.last_generation,
+    )
     return candidates.to(task.X)
 
 

@@ -25,10 +25,25 @@ def test_roma_discrete_routes():
     for name in ["roma", "roma-no-adapt", "roma-smoothing-only"]:
         with pytest.raises(UnsupportedError, match="relaxation"):
             METHODS[name](task, n=N, seed=0, smoke=True, relaxation="missing")
-    # The package's VAE latent route (botorch_roma.latent).
-    X = METHODS["roma"](task, n=N, seed=0, smoke=True)
+    # The package's VAE latent route (botorch_roma.latent), which records how
+    # well its VAE gives back the data and the starting designs.
+    with collect_run_info() as info:
+        X = METHODS["roma"](task, n=N, seed=0, smoke=True)
     assert X.shape == (N, task.dim) and X.dtype == torch.long
     assert ((X >= 0) & (X < task.num_categories)).all()
+    vae = info["vae"]
+    assert vae["starts"] == N
+    for key in ("position_accuracy", "sequence_accuracy", "start_reproduction"):
+        assert 0.0 <= vae[key] <= 1.0
+    assert vae["sequence_accuracy"] <= vae["position_accuracy"]
+    assert info["plausibility"] == "transitions" and info["failed_checks"] >= 0
+    assert sum(info["routes"].values()) == N
+    # The latent route's checks are method options on discrete tasks.
+    with collect_run_info() as info:
+        METHODS["roma"](task, n=N, seed=0, smoke=True, plausibility="none")
+    assert info["plausibility"] == "none"
+    with pytest.raises(RoMAInputError, match="plausibility"):
+        METHODS["roma"](task, n=N, seed=0, smoke=True, plausibility="motifs")
     # A registered relaxation under the requested name takes precedence.
     register_relaxation("test-logits", logit_relaxation)
     try:
