@@ -712,8 +712,8 @@ def preset_overrides(name: str | None, cls: type[RoMAOptions]) -> dict[str, Any]
 
 #: The ascent budget of ``botorch-roma design`` on its built-in dataset (it
 #: overrides the preset's ``steps``), so the README's main command stays within
-#: a few minutes on two CPU cores (about 330 CPU-s with the ensemble preset,
-#: 100 with ``--preset paper``).
+#: about a minute on two CPU cores (82 CPU-s with the ensemble preset, 38 with
+#: ``--preset paper``).
 BUILTIN_DATASET_BUDGET: dict[type[RoMAOptions], dict[str, Any]] = {
     AscentOptions: {"steps": 100, "adapt_steps": 50},
 }
