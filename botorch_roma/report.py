@@ -76,7 +76,16 @@ class TrustReport:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, *args, **kwargs) -> TrustReport:
+    def build(
+        cls,
+        heldout_actual: np.ndarray,
+        heldout_predicted: np.ndarray,
+        heldout_std: np.ndarray | None,
+        predicted: np.ndarray,
+        predicted_std: np.ndarray | None,
+        data_y: np.ndarray,
+        moved: np.ndarray | None = None,
+    ) -> TrustReport:
         r"""Build a report from arrays, e.g. predictions made through Ax.
 
         Args:
@@ -91,7 +100,32 @@ class TrustReport:
         Returns:
             The report, with its warnings.
         """
-        return _build(*args, **kwargs)
+        actual, pred, std, y = heldout_actual, heldout_predicted, heldout_std, data_y
+        r2 = float("nan")
+        if len(actual) > 1 and actual.var() > 0:
+            r2 = float(1.0 - ((pred - actual) ** 2).mean() / actual.var())
+        spread = None if std is None else _spearman(std, np.abs(pred - actual))
+        quantiles = {
+            "min": float(y.min()),
+            "median": float(np.median(y)),
+            "p90": float(np.quantile(y, 0.9)),
+            "max": float(y.max()),
+        }
+        report = cls(
+            heldout_actual=actual,
+            heldout_predicted=pred,
+            heldout_std=std,
+            r2=r2,
+            spearman=_spearman(pred, actual),
+            spread_spearman=spread,
+            predicted=predicted,
+            predicted_std=predicted_std,
+            data_quantiles=quantiles,
+            data_std=float(y.std()),
+            moved=moved,
+        )
+        report.warnings = _warnings(report)
+        return report
 
     def summary(self) -> list[str]:
         r"""A few lines for the end of a run."""
@@ -245,44 +279,6 @@ def heldout_fit(model: RoMAProxy) -> tuple[np.ndarray, np.ndarray, np.ndarray | 
     idx = model.validation_indices
     actual = model.train_Y[idx].squeeze(-1).cpu().double().numpy()
     return actual, *_mean_std(model, model.train_X[idx])
-
-
-def _build(
-    heldout_actual: np.ndarray,
-    heldout_predicted: np.ndarray,
-    heldout_std: np.ndarray | None,
-    predicted: np.ndarray,
-    predicted_std: np.ndarray | None,
-    data_y: np.ndarray,
-    moved: np.ndarray | None = None,
-) -> TrustReport:
-    r"""A :class:`TrustReport` from arrays (see :meth:`TrustReport.build`)."""
-    actual, pred, std, y = heldout_actual, heldout_predicted, heldout_std, data_y
-    r2 = float("nan")
-    if len(actual) > 1 and actual.var() > 0:
-        r2 = float(1.0 - ((pred - actual) ** 2).mean() / actual.var())
-    spread = None if std is None else _spearman(std, np.abs(pred - actual))
-    quantiles = {
-        "min": float(y.min()),
-        "median": float(np.median(y)),
-        "p90": float(np.quantile(y, 0.9)),
-        "max": float(y.max()),
-    }
-    report = TrustReport(
-        heldout_actual=actual,
-        heldout_predicted=pred,
-        heldout_std=std,
-        r2=r2,
-        spearman=_spearman(pred, actual),
-        spread_spearman=spread,
-        predicted=predicted,
-        predicted_std=predicted_std,
-        data_quantiles=quantiles,
-        data_std=float(y.std()),
-        moved=moved,
-    )
-    report.warnings = _warnings(report)
-    return report
 
 
 def _warnings(report: TrustReport) -> list[str]:

@@ -12,6 +12,15 @@ from botorch_roma.models.pretraining import (
     robust_pretrain_ensemble,
 )
 
+#: Small pre-training options, in the weights' dtype (for exact comparisons).
+SMALL = {
+    "epochs": 2,
+    "epsilon": 0.05,
+    "inner_steps": 3,
+    "batch_size": 16,
+    "compute_dtype": None,
+}
+
 
 def _data(d, n=90, **tkwargs):
     gen = torch.Generator().manual_seed(3)
@@ -95,14 +104,7 @@ class TestRobustPretrain(BotorchTestCase):
             {"inner_steps": 0},
             {"batch_size": 7, "grad_clip": 0.05},
         ):
-            base = {
-                "epochs": 2,
-                "epsilon": 0.05,
-                "inner_steps": 3,
-                "batch_size": 16,
-                "compute_dtype": None,
-            }
-            options = PretrainingOptions(**{**base, **kwargs})
+            options = PretrainingOptions(**{**SMALL, **kwargs})
             for d in (4, 20):
                 ref = _fit("autograd", d, "nll", options=options, **tkwargs)
                 fast = _fit("analytic", d, "nll", options=options, **tkwargs)
@@ -127,13 +129,7 @@ class TestRobustPretrain(BotorchTestCase):
         for dtype in (torch.float, torch.double):
             tkwargs = {"device": self.device, "dtype": dtype}
             tol = {"atol": 1e-8, "rtol": 1e-8} if dtype == torch.double else {}
-            options = PretrainingOptions(
-                epochs=2,
-                epsilon=0.05,
-                inner_steps=3,
-                batch_size=16,
-                compute_dtype=None,
-            )
+            options = PretrainingOptions(**SMALL)
             X, y = _data(20, **tkwargs)
             for m in (1, 3):
                 members = [_weights(20, "nll", seed, **tkwargs) for seed in range(m)]
@@ -167,13 +163,7 @@ class TestRobustPretrain(BotorchTestCase):
         X, y = _data(20, dtype=torch.double, device=self.device)
         fits = {}
         for compute_dtype in (None, "float32"):
-            options = PretrainingOptions(
-                epochs=2,
-                epsilon=0.05,
-                inner_steps=3,
-                batch_size=16,
-                compute_dtype=compute_dtype,
-            )
+            options = PretrainingOptions(**{**SMALL, "compute_dtype": compute_dtype})
             params, bounds = _weights(
                 20, "nll", 0, dtype=torch.double, device=self.device
             )
