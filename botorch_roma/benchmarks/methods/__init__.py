@@ -40,6 +40,7 @@ from botorch_roma.benchmarks.methods.registry import (
 from botorch_roma.benchmarks.methods.roma import (
     RoMAMethodOptions,
     roma,
+    roma_ensemble,
     roma_no_adapt,
     roma_smoothing_only,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "register_method",
     "register_relaxation",
     "roma",
+    "roma_ensemble",
     "roma_no_adapt",
     "roma_smoothing_only",
 ]
@@ -93,6 +95,13 @@ _BUILTIN = [
         roma,
         "RoMA: robust pre-training (epsilon by the paper's offline rule) + "
         "adapted ascent.",
+        True,
+    ),
+    Method(
+        "roma-ensemble",
+        roma_ensemble,
+        "RoMA under the package default preset 'ensemble': 5 robust proxies, "
+        "ascent of mean - std for 300 steps, best iterate kept.",
         True,
     ),
     Method(

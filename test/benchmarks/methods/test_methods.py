@@ -14,6 +14,7 @@ from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
 
 BUILTIN = [
     "roma",
+    "roma-ensemble",
     "roma-no-adapt",
     "roma-smoothing-only",
     "grad-ascent",

@@ -14,6 +14,7 @@ from botorch_roma.exceptions import RoMAInputError
 
 BUILTIN = [
     "roma",
+    "roma-ensemble",
     "roma-no-adapt",
     "roma-smoothing-only",
     "grad-ascent",

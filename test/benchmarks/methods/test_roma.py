@@ -175,3 +175,17 @@ def test_offline_epsilon_is_cached():
     offline_epsilon(data, key=None, **options)
     assert calls == [1, 1]
     clear_epsilon_cache()
+
+
+def test_roma_ensemble_uses_default_preset():
+    # Enough rows for a held-out set (the calibration check needs one).
+    task = tiny_continuous_task(n_total=400)
+    with collect_run_info() as info:
+        X = METHODS["roma-ensemble"](task, n=N, seed=0, smoke=True)
+    assert X.shape == (N, task.dim)
+    # Five members: the calibration check is recorded only for ensembles.
+    assert "calibration_spearman" in info
+    # Explicit options win over the preset.
+    with collect_run_info() as info:
+        METHODS["roma-ensemble"](task, n=N, seed=0, smoke=True, num_models=1)
+    assert "calibration_spearman" not in info
