@@ -12,7 +12,9 @@ Usage::
     python scripts/combine_results.py results/suite \
         results/parts/levy-20-s0 results/parts/hopper-s0
 
-The parts must not share a (task, method, seed) run.
+The parts must not share a (task, method, seed) run, unless ``--replace``
+lets a later part's run (a rerun with newer code) replace an earlier one; the
+replaced runs are listed in ``run.json``.
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path, help="Output folder.")
     parser.add_argument("parts", type=Path, nargs="+", help="Result folders.")
     parser.add_argument("--title", default="Benchmark results")
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="Later parts replace earlier runs of the same (task, method, seed).",
+    )
     args = parser.parse_args(argv)
-    for path in combine_reports(args.parts, args.out, args.title).values():
+    paths = combine_reports(args.parts, args.out, args.title, replace=args.replace)
+    for path in paths.values():
         print(path)
 
 

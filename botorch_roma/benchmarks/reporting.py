@@ -642,6 +642,7 @@ def combine_reports(
     parts: Sequence[str | os.PathLike],
     out_dir: str | os.PathLike,
     title: str = "Benchmark results",
+    replace: bool = False,
 ) -> dict[str, Path]:
     r"""Combine result folders written by :func:`write_report` into one report.
 
@@ -654,13 +655,17 @@ def combine_reports(
         parts: Result folders, each with ``raw_results.csv`` and ``run.json``.
         out_dir: The output directory of the combined report.
         title: The markdown file's title.
+        replace: Let a later part's run replace an earlier part's run of the
+            same (task, method, seed) (a rerun with newer code), instead of
+            raising; the replaced runs are listed in ``run.json``
+            (``settings["replaced"]``).
 
     Returns:
         The written paths, as from :func:`write_report`.
 
     Raises:
-        RoMAInputError: If a folder is not a result folder, or two parts hold a
-            run of the same (task, method, seed).
+        RoMAInputError: If a folder is not a result folder, or (without
+            ``replace``) two parts hold a run of the same (task, method, seed).
     """
     if len(parts) == 0:
         raise RoMAInputError("Give at least one result folder to combine.")
@@ -676,15 +681,32 @@ def combine_reports(
         run = json.loads(run_file.read_text(encoding="utf-8"))
         commands.append(run.get("command") or "(not recorded)")
         settings.append({"part": str(part), **run.get("settings", {})})
-    results = pd.concat(frames, ignore_index=True)
+    results = pd.concat(
+        [f.assign(_part=str(p)) for f, p in zip(frames, parts)], ignore_index=True
+    )
     key = ["task", "method", "seed"]
     overlap = results[results.duplicated(key, keep=False)]
-    if len(overlap):
+    replaced = []
+    if len(overlap) and not replace:
         runs = sorted(set(map(tuple, overlap[key].values.tolist())))
         raise RoMAInputError(
             f"The parts overlap in (task, method, seed) runs {runs}; combine "
-            "folders with disjoint runs."
+            "folders with disjoint runs, or pass replace=True (--replace) to let "
+            "later parts replace earlier runs."
         )
+    if len(overlap):
+        dropped = results.duplicated(key, keep="last")
+        replaced = [
+            {"task": t, "method": m, "seed": int(s), "part": part}
+            for t, m, s, part in results.loc[dropped, [*key, "_part"]].values
+        ]
+        results = results[~dropped]
+    results = results.drop(columns="_part").reset_index(drop=True)
+    extra = {"replaced": replaced} if replace else {}
     return write_report(
-        results, out_dir, command=commands, settings={"parts": settings}, title=title
+        results,
+        out_dir,
+        command=commands,
+        settings={"parts": settings, **extra},
+        title=title,
     )

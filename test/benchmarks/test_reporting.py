@@ -114,6 +114,19 @@ def test_combine_reports(tmp_path):
     # Overlapping parts and non-result folders get clear errors.
     with pytest.raises(RoMAInputError, match="overlap"):
         combine_reports([tmp_path / "a", tmp_path / "all"], tmp_path / "bad")
+    # A rerun replaces the earlier run of the same (task, method, seed).
+    rerun = results[results.task == "t1"].head(1).copy()
+    rerun["p100"] = 123.0
+    write_report(rerun, tmp_path / "rerun", command="rerun")
+    paths = combine_reports(
+        [tmp_path / "a", tmp_path / "b", tmp_path / "rerun"],
+        tmp_path / "replaced",
+        replace=True,
+    )
+    back = results_from_csv(paths["raw"])
+    assert len(back) == len(results) and (back["p100"] == 123.0).sum() == 1
+    replaced = json.loads(paths["run"].read_text())["settings"]["replaced"]
+    assert len(replaced) == 1 and replaced[0]["part"] == str(tmp_path / "a")
     with pytest.raises(RoMAInputError, match="not a benchmark result folder"):
         combine_reports([first["raw"].parent / "missing"], tmp_path / "bad")
     with pytest.raises(RoMAInputError, match="at least one"):
