@@ -7,6 +7,7 @@ targets); ``results.md`` files written by ``botorch-roma benchmark`` carry the
 same table.
 
     python scripts/check_targets.py results/suite
+    python scripts/check_targets.py results/suite --method roma-ensemble
 """
 
 from __future__ import annotations
@@ -25,13 +26,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--tie", type=float, default=1e-3, help="Differences below this are ties"
     )
+    parser.add_argument(
+        "--method",
+        default="roma",
+        help="The RoMA entry compared: roma (the paper's) or roma-ensemble "
+        "(the package default)",
+    )
     args = parser.parse_args(argv)
     path = args.folder / "summary.csv"
     if not path.is_file():
         parser.error(
             f"{path} not found; pass a folder written by botorch-roma benchmark"
         )
-    table, lines = compare_with_baselines(pd.read_csv(path), tie=args.tie)
+    table, lines = compare_with_baselines(
+        pd.read_csv(path), tie=args.tie, method=args.method
+    )
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.round(3).to_string(index=False))
     print()

@@ -224,16 +224,23 @@ def test_compare_with_baselines(tmp_path):
     assert strict[0].endswith("1 of 3 -> not met")
     # The summary is not modified.
     assert summary.equals(pd.DataFrame(rows))
+    # The ensemble entry is compared when asked, and is never a baseline.
+    ens = pd.DataFrame([*rows, _summary_row("rosen", "roma-ensemble", 0.8, 0.6)])
+    table, lines = compare_with_baselines(ens, method="roma-ensemble")
+    assert table["task"].tolist() == ["rosen"] and table["roma_p100"][0] == 0.8
+    assert lines[0].endswith("1 of 1 -> met")
+    table, _ = compare_with_baselines(ens)
+    assert "roma-ensemble" not in set(table["best_baseline_p100_method"])
     # No task with both RoMA and a baseline.
     empty, lines = compare_with_baselines(summary[summary["task"] == "only-roma"])
-    assert len(empty) == 0 and lines == ["No task has both RoMA and a baseline."]
+    assert len(empty) == 0 and lines == ["No task has both roma and a baseline."]
 
 
 def test_report_compares_with_baselines(tmp_path):
     results = _results()
     results["method"] = results["method"].replace({"good": "roma"})
     text = write_report(results, tmp_path / "a")["table"].read_text()
-    assert "## RoMA against the best baseline" in text
+    assert "## roma against the best baseline" in text
     assert (
         "| t1 | 0.910 | 0.510 (bad) | 0.810 | 0.410 (bad) | n/a | - | never |" in text
     )
@@ -242,4 +249,4 @@ def test_report_compares_with_baselines(tmp_path):
     )
     # Without RoMA in the results, the section is left out.
     plain = write_report(_results(), tmp_path / "b")["table"].read_text()
-    assert "RoMA against the best baseline" not in plain
+    assert "against the best baseline" not in plain
