@@ -14,6 +14,12 @@ Typical use, with a table ``df`` of evaluated designs::
     attach_offline_data(client, df)
     trial = generate_batch(client, n=128)
 
+Column names Ax cannot parse (``yield``, ``yield (%)``, ``temp °C``) are
+mapped to safe ones by :mod:`botorch_roma.ax.names`
+(:func:`~botorch_roma.ax.names.ax_names`), which keeps the mapping on the
+experiment (:func:`~botorch_roma.ax.names.stored_names`) so that
+:func:`attach_offline_data` takes tables under their original names.
+
 For sequence designs (choice parameters over the same values), pass
 ``latent=True`` (or VAE options) to :func:`roma_generation_strategy` to run
 RoMA in the latent space of a categorical VAE (see
@@ -72,6 +78,7 @@ from botorch_roma.ax.latent import (
     latent_model_config,
     latent_model_inputs,
 )
+from botorch_roma.ax.names import ax_names, store_names, stored_names
 from botorch_roma.ax.surrogate import (
     ROMA_TRANSFORMS,
     fit_roma_model,
@@ -129,6 +136,7 @@ __all__ = [
     "SAVED_NAME_HINT",
     "SequenceToIds",
     "attach_offline_data",
+    "ax_names",
     "fit_roma_model",
     "fitted_roma_model",
     "generate_batch",
@@ -137,5 +145,7 @@ __all__ = [
     "roma_generation_strategy",
     "roma_model_config",
     "roma_model_inputs",
+    "store_names",
+    "stored_names",
     "validate_offline_data",
 ]

@@ -18,7 +18,18 @@ Conventions for the table (a pandas ``DataFrame``):
 
 Every row must lie in the search space: inside the range bounds, among the
 choices, and satisfying the parameter constraints (up to
-:data:`CONSTRAINT_RTOL`, relative), as Ax requires of any arm.
+:data:`CONSTRAINT_RTOL`, relative), as Ax requires of any arm. For an
+equality constraint (e.g. composition fractions that sum to 1) rows within
+that tolerance are accepted as they are: the model learns from them
+unchanged, and an ascent that starts from one projects it onto the
+constraint first; rows further off are refused with the choice between
+renormalizing them and loosening the constraint into two inequalities.
+
+Column names are the table's own. If the experiment was made by
+:func:`~botorch_roma.ax.design.run_design`, which gives columns such as
+``yield (%)`` Ax-safe names, the mapping stored on the experiment
+(:func:`~botorch_roma.ax.names.stored_names`) renames the table first, and
+errors quote the original names.
 
 Rows with identical parameters are merged into one arm whose values are the
 mean of the rows (and whose SEM, if given, is the SEM of that mean). Designs
@@ -60,6 +71,7 @@ from ax.service.ax_client import AxClient
 from botorch.exceptions.errors import UnsupportedError
 
 from botorch_roma.ax._arms import gc_paused, memoized_arm_signatures
+from botorch_roma.ax.names import original_names, stored_names, to_ax_columns
 from botorch_roma.exceptions import RoMAInputError, RoMAInputWarning
 
 __all__ = [
@@ -293,6 +305,32 @@ def validate_offline_data(
         UnsupportedError: For multi-objective or constrained configs, and for
             hierarchical or derived parameters.
     """
+    names = stored_names(experiment)
+    if not names or not isinstance(data, pd.DataFrame):
+        return _validate(experiment, data, objective, tracking_metrics)
+    # Columns named as in the user's table: validate under Ax's names, and
+    # quote the user's names in errors.
+    try:
+        return _validate(
+            experiment,
+            to_ax_columns(data, names),
+            None if objective is None else names.get(objective, objective),
+            [names.get(m, m) for m in tracking_metrics],
+        )
+    except RoMAInputError as e:
+        message = str(e)
+        for ax_name, original in original_names(names).items():
+            message = message.replace(repr(ax_name), repr(original))
+        raise RoMAInputError(message) from None
+
+
+def _validate(
+    experiment: Experiment,
+    data: pd.DataFrame,
+    objective: str | None,
+    tracking_metrics: Sequence[str],
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray], dict[str, np.ndarray], list]:
+    r""":func:`validate_offline_data` on a table with Ax's column names."""
     objective = _check_objective(experiment, objective)
     parameters = _check_table(experiment, data, objective)
     metrics, new_tracking = _metric_columns(
@@ -318,11 +356,15 @@ def validate_offline_data(
     return parameterizations, means, sems, new_tracking
 
 
-def _constraint_text(constraint: ParameterConstraint) -> str:
-    terms = [
-        (name if w == 1 else f"-{name}" if w == -1 else f"{w:g}*{name}")
-        for name, w in constraint.constraint_dict.items()
-    ]
+def _constraint_text(
+    constraint: ParameterConstraint, names: dict[str, str] | None = None
+) -> str:
+    r"""The constraint as text, with ``names`` (``{Ax name: original}``)."""
+    names = names or {}
+    terms = []
+    for ax_name, w in constraint.constraint_dict.items():
+        name = names.get(ax_name, ax_name)
+        terms.append(name if w == 1 else f"-{name}" if w == -1 else f"{w:g}*{name}")
     op = "==" if constraint.is_equality else "<="
     return f"{' + '.join(terms).replace('+ -', '- ')} {op} {constraint.bound:g}"
 
@@ -333,8 +375,11 @@ def _check_parameter_constraints(
     r"""Refuse rows that break a parameter constraint, as Ax does for arms.
 
     The tolerance is :data:`CONSTRAINT_RTOL`, relative to the size of the
-    constraint's terms (Ax's own check uses an absolute 1e-8).
+    constraint's terms (Ax's own check uses an absolute 1e-8). Rows within
+    it are kept unchanged (the model fits them as they are; the ascent
+    projects its starts onto equality constraints).
     """
+    names = original_names(stored_names(experiment))
     for constraint in experiment.search_space.parameter_constraints:
         terms = np.stack(
             [
@@ -347,8 +392,24 @@ def _check_parameter_constraints(
             excess = np.abs(excess)
         scale = np.maximum(np.abs(terms).sum(0), max(1.0, abs(constraint.bound)))
         bad = excess > CONSTRAINT_RTOL * scale
+        if bad.any() and constraint.is_equality:
+            text = _constraint_text(constraint, names)
+            lhs = text.rsplit(" == ", 1)[0]
+            slack = 0.01 * max(1.0, abs(constraint.bound))
+            low, high = constraint.bound - slack, constraint.bound + slack
+            raise RoMAInputError(
+                f"data is off the equality constraint {text!r} in "
+                f"{_rows(bad, index)} (by up to {excess[bad].max():.3g}; tolerance "
+                f"{CONSTRAINT_RTOL:g} relative to the size of its terms), and Ax "
+                "keeps designs only on it. Either renormalize those rows so that "
+                "they meet it (for fractions that should sum to 1, divide each row "
+                "by its sum) or drop them; or, if the data only meets it "
+                "approximately, loosen it into two inequalities, e.g. "
+                f"'{lhs} >= {low:g}' and '{lhs} <= {high:g}'. Rows within the "
+                "tolerance are kept as they are."
+            )
         if bad.any():
-            text = _constraint_text(constraint)
+            text = _constraint_text(constraint, names)
             raise RoMAInputError(
                 f"data breaks the parameter constraint {text!r} in "
                 f"{_rows(bad, index)} (by up to {excess[bad].max():.3g}; tolerance "

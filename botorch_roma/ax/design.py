@@ -13,7 +13,7 @@ The spec format (JSON or YAML, read by :func:`load_spec`)::
       - {name: color, type: choice, values: [red, green, blue]}  # unordered
       - {name: size, type: choice, values: [1, 2, 4], is_ordered: true}
       - {name: batch, type: fixed, value: 32}
-    parameter_constraints: ["x0 + x1 <= 1.5"]
+    parameter_constraints: ["x0 + x1 <= 1.5", "f1 + f2 + f3 == 1"]
     objective: y          # optional: default "y" if present, else the last column
     minimize: false       # optional
     tracking_metrics: [cost]   # optional: other columns to keep as metrics
@@ -21,6 +21,20 @@ The spec format (JSON or YAML, read by :func:`load_spec`)::
 Malformed entries (bounds that are not two numbers, a lower bound above the
 upper, a string where a list or a boolean belongs, duplicated names) raise
 :class:`~botorch_roma.exceptions.RoMAInputError` naming the entry.
+
+Parameter constraints are linear, with ``<=``, ``>=`` or ``==``. An equality
+(e.g. composition fractions that sum to 1) becomes an Ax equality constraint,
+which Ax passes to RoMA as such: every design meets it to round-off (Ax's own
+check allows 1e-8), and data rows off it by more than
+:data:`~botorch_roma.ax.data.CONSTRAINT_RTOL` (relative) are refused (see
+:mod:`botorch_roma.ax.data`).
+
+Column names may be anything (``yield (%)``, ``temp °C``, ``a-b``, ``yield``):
+:func:`run_design` gives Ax safe names (:mod:`botorch_roma.ax.names`), stores
+the mapping on the experiment, and returns the designs under the table's
+names. Constraints use the table's names too; a name is matched whole and
+longest first, so write operators with spaces (``a - b``) where names hold
+them.
 
 Without a spec, :func:`infer_spec` makes every column except the objective
 and the tracking metrics a float parameter whose bounds are the column's range
@@ -38,8 +52,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +62,20 @@ import numpy as np
 import pandas as pd
 from ax.api.client import Client
 from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
+from ax.core.experiment import Experiment
+from ax.core.parameter_constraint import (
+    ParameterConstraint,
+    validate_constraint_parameters,
+)
 from ax.exceptions.core import UserInputError
 
-from botorch_roma.ax.data import SEM_SUFFIX, attach_offline_data
+from botorch_roma.ax.data import SEM_SUFFIX, attach_offline_data, experiment_of
 from botorch_roma.ax.generation import (
     fitted_roma_model,
     generate_batch,
     roma_generation_strategy,
 )
+from botorch_roma.ax.names import ax_expression, ax_names, store_names
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import check_n
 from botorch_roma.report import TrustReport, heldout_fit
@@ -487,23 +508,36 @@ def run_design(
     Returns:
         A DataFrame with one row per design (parameters,
         ``predicted_<objective>`` and, for an ensemble, its standard error
-        ``predicted_<objective>_sem``, the spread across members), and the
-        client.
+        ``predicted_<objective>_sem``, the spread across members), under the
+        table's column names, and the client (whose experiment uses Ax-safe
+        names, see :mod:`botorch_roma.ax.names`).
+
+    Example:
+        >>> spec = load_spec("space.yaml")  # "f1 + f2 + f3 == 1", ...
+        >>> spec.objective = "yield (%)"
+        >>> designs, client = run_design(table, spec, 8, {}, {}, 0, False)
+        >>> designs[["f1", "f2", "f3"]].sum(axis=1)  # 1 to round-off
     """
     n = check_n(n)
     objective = spec.objective
+    parameter_names = [p.name for p in spec.parameters]
+    names = ax_names([*parameter_names, objective, *spec.tracking_metrics])
+    parameters = [replace(p, name=names[p.name]) for p in spec.parameters]
+    constraints = [
+        _parameter_constraint(text, {k: names[k] for k in parameter_names})
+        for text in spec.parameter_constraints
+    ]
     client = Client(random_seed=seed)
     try:
-        client.configure_experiment(
-            parameters=spec.parameters,
-            parameter_constraints=spec.parameter_constraints or None,
-            name="botorch_roma_design",
-        )
+        client.configure_experiment(parameters=parameters, name="botorch_roma_design")
         client.configure_optimization(
-            objective=f"-{objective}" if spec.minimize else objective
+            objective=f"-{names[objective]}" if spec.minimize else names[objective]
         )
     except (UserInputError, ValueError) as e:
         raise RoMAInputError(f"Invalid search space or objective: {e}") from e
+    experiment = experiment_of(client)
+    _set_constraints(experiment, constraints, spec.parameter_constraints, names)
+    store_names(experiment, names)
     client.set_generation_strategy(
         roma_generation_strategy(
             pretraining=pretraining,
@@ -516,21 +550,88 @@ def run_design(
     attach_offline_data(client, table, tracking_metrics=spec.tracking_metrics)
     trial = generate_batch(client, n=n)
     run = trial.generator_runs[0]
-    names = [p.name for p in spec.parameters]
-    designs = pd.DataFrame([arm.parameters for arm in run.arms], columns=names)
+    designs = pd.DataFrame(
+        [[arm.parameters[p.name] for p in parameters] for arm in run.arms],
+        columns=parameter_names,
+    )
     predicted = None
     if run.model_predictions is not None:
-        predicted = run.model_predictions[0].get(objective)
+        predicted = run.model_predictions[0].get(names[objective])
     if predicted is None:
         sign = -1.0 if spec.minimize else 1.0
         predicted = [sign * v for v in run.gen_metadata["expected_acquisition_value"]]
     designs[f"predicted_{objective}"] = np.asarray(predicted, dtype=float)
     if run.model_predictions is not None:
-        variance = run.model_predictions[1].get(objective, {}).get(objective)
+        ax_objective = names[objective]
+        variance = run.model_predictions[1].get(ax_objective, {}).get(ax_objective)
         if variance is not None and np.isfinite(variance).all() and any(variance):
             designs[f"predicted_{objective}_sem"] = np.sqrt(np.asarray(variance))
     designs.insert(0, "arm_name", [arm.name for arm in run.arms])
     return designs, client
+
+
+def _parameter_constraint(text: str, names: dict[str, str]) -> ParameterConstraint:
+    r"""An Ax constraint from a spec's ``<=``, ``>=`` or ``==`` string.
+
+    Args:
+        text: The constraint, with the table's parameter names.
+        names: ``{parameter name: Ax name}``.
+
+    Returns:
+        Ax's ``ParameterConstraint`` (an equality for ``==``).
+    """
+    expression = ax_expression(text, names)
+    if re.search(r"(?<![<>=!])=(?!=)", expression) or re.search(
+        r"(?<![<>=])[<>](?!=)", expression
+    ):
+        raise RoMAInputError(
+            f"Parameter constraint {text!r} must compare with '<=', '>=' or '=='."
+        )
+    try:
+        if "==" in expression:
+            return ParameterConstraint(equality=expression)
+        return ParameterConstraint(inequality=expression)
+    except (UserInputError, ValueError, TypeError, SyntaxError) as e:
+        raise RoMAInputError(
+            f"Could not read the parameter constraint {text!r} ({e}); write a "
+            "linear constraint such as 'x0 + 2*x1 <= 1' or 'f1 + f2 + f3 == 1' "
+            "over the spec's parameter names."
+        ) from None
+
+
+def _set_constraints(
+    experiment: Experiment,
+    constraints: list[ParameterConstraint],
+    texts: list[str],
+    names: dict[str, str],
+) -> None:
+    r"""Check the constraints against the search space and set them.
+
+    Args:
+        experiment: The experiment.
+        constraints: Ax's constraints, in Ax names.
+        texts: The spec's strings they come from (for errors).
+        names: ``{original: Ax name}``.
+    """
+    parameters = experiment.search_space.parameters
+    originals = {v: k for k, v in names.items()}
+    for constraint, text in zip(constraints, texts):
+        unknown = [n for n in constraint.constraint_dict if n not in parameters]
+        if unknown:
+            raise RoMAInputError(
+                f"Parameter constraint {text!r} names {unknown}, which are not "
+                "parameters of the spec "
+                f"({[originals.get(n, n) for n in parameters]}); fix the names."
+            )
+        try:
+            validate_constraint_parameters(
+                [parameters[n] for n in constraint.constraint_dict]
+            )
+        except ValueError as e:
+            raise RoMAInputError(
+                f"Invalid parameter constraint {text!r}: {e}"
+            ) from None
+    experiment.search_space.set_parameter_constraints(constraints)
 
 
 def design_trust_report(

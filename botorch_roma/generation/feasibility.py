@@ -9,8 +9,10 @@ into designs that satisfy all of them; both
 it.
 
 1. **Repair** (:class:`FeasibilityRepair`). Each point is clamped to the
-   bounds, fixed features are set, the point is projected onto the linear
-   constraints (SLSQP, one small problem per infeasible row) and rounded by an
+   bounds, fixed features are set, the point is projected onto the equality
+   constraints and the box together (:func:`project_onto_equalities`, exact to
+   round-off and vectorized), then rows that still break a constraint are
+   projected onto all of them (SLSQP, one small problem per row) and rounded by an
    optional ``rounding_func`` (e.g. Ax's integers, one-hot choices, log scale).
    If rounding breaks a constraint, the rounded columns are kept and the
    others projected again. A point that still fails backs off along the
@@ -23,7 +25,9 @@ it.
 
 Constraints use BoTorch's format: a list of ``(indices, coefficients, rhs)``
 tuples meaning ``sum_i X[indices[i]] * coefficients[i] >= rhs`` (inequality)
-or ``== rhs`` (equality).
+or ``== rhs`` (equality). Equality constraints (e.g. composition fractions that
+sum to exactly 1) are also held *during* the ascent, which projects every
+iterate with :func:`project_onto_equalities`.
 
 References:
 
@@ -53,6 +57,8 @@ __all__ = [
     "FeasibilityRepair",
     "check_constraints",
     "check_fixed_features",
+    "equality_system",
+    "project_onto_equalities",
     "repair_ascent",
     "select_distinct",
 ]
@@ -64,6 +70,10 @@ Constraints = list[tuple[Tensor, Tensor, float]] | None
 DISTINCT_TOL = 1e-8
 # Fractions of the way from the start to the point tried when backing off.
 _BACKTRACK = (0.5, 0.25, 0.125, 0.0625, 0.0)
+# Newton iterations (and step halvings per iteration) of the projection onto
+# equality constraints and a box; a few suffice once the active set is found.
+_PROJECTION_ITERATIONS = 50
+_PROJECTION_HALVINGS = 30
 
 
 def check_fixed_features(
@@ -195,6 +205,130 @@ def _check_satisfiable(
         )
 
 
+def equality_system(
+    constraints: Constraints, d: int, like: Tensor
+) -> tuple[Tensor, Tensor] | None:
+    r"""Equality constraints in BoTorch's format as a linear system ``A x = b``.
+
+    Args:
+        constraints: ``(indices, coefficients, rhs)`` tuples meaning
+            ``sum_i x[indices[i]] * coefficients[i] == rhs``, or ``None``.
+        d: The design dimension.
+        like: A tensor whose dtype and device ``A`` and ``b`` take.
+
+    Returns:
+        ``A`` (``k x d``) and ``b`` (``k``), or ``None`` without constraints.
+
+    Example:
+        >>> sum_to_1 = [(torch.arange(3), torch.ones(3), 1.0)]
+        >>> A, b = equality_system(sum_to_1, 3, torch.zeros(1))
+        >>> A
+        tensor([[1., 1., 1.]])
+    """
+    if not constraints:
+        return None
+    A = torch.zeros(len(constraints), d, dtype=like.dtype, device=like.device)
+    b = torch.zeros(len(constraints), dtype=like.dtype, device=like.device)
+    for row, (indices, coefficients, rhs) in enumerate(constraints):
+        A[row].index_add_(0, indices.to(like.device), coefficients.to(A))
+        b[row] = float(rhs)
+    return A, b
+
+
+def project_onto_equalities(
+    X: Tensor,
+    A: Tensor,
+    b: Tensor,
+    lower: Tensor | None = None,
+    upper: Tensor | None = None,
+) -> Tensor:
+    r"""The closest points to ``X`` that satisfy ``A x = b`` inside a box.
+
+    Each row is projected (in the Euclidean norm) onto ``{x : A x = b,
+    lower <= x <= upper}``. The projection is ``x(lam) = clamp(X - lam A,
+    lower, upper)`` for the multipliers ``lam`` that make ``A x(lam) = b``;
+    they are found by a semismooth Newton ascent on the (concave) dual, with
+    step halving. Once the coordinates that sit at a bound are identified, the
+    last Newton step solves for the rest exactly, so the constraints hold to
+    round-off. It runs in float64 whatever ``X``'s dtype and is vectorized
+    over rows; a column with equal lower and upper bounds is held fixed.
+
+    Args:
+        X: ``n x d`` points.
+        A: ``k x d`` constraint matrix (see :func:`equality_system`).
+        b: ``k`` right-hand sides.
+        lower: ``d`` (or ``n x d``, one box per row) lower bounds, or ``None``
+            (unbounded below).
+        upper: ``d`` (or ``n x d``) upper bounds, or ``None`` (unbounded
+            above).
+
+    Returns:
+        ``n x d`` projected points, in ``X``'s dtype. Every point lies inside
+        the box; a row for which the constraints cannot be met there is left
+        at the point the iterations reached (rows with NaN or inf are
+        returned unchanged).
+
+    Example:
+        >>> A, b = torch.ones(1, 3, dtype=torch.double), torch.ones(1).double()
+        >>> X = torch.tensor([[0.9, 0.6, 0.0]], dtype=torch.double)
+        >>> project_onto_equalities(X, A, b, torch.zeros(3), torch.ones(3))
+        tensor([[0.6500, 0.3500, 0.0000]], dtype=torch.float64)
+    """
+    Y = X.detach().double()
+    A, b = A.double().to(Y.device), b.double().to(Y.device)
+    d = Y.shape[-1]
+    inf = torch.full_like(Y, float("inf"))
+    lo = -inf if lower is None else lower.double().to(Y.device).expand_as(Y)
+    hi = inf if upper is None else upper.double().to(Y.device).expand_as(Y)
+    finite = torch.isfinite(Y).all(-1)
+    Y, lo, hi = Y[finite], lo[finite], hi[finite]
+    eps = torch.finfo(torch.double).eps
+
+    def point(lam: Tensor, rows: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        shifted = Y[rows] - lam @ A
+        x = torch.minimum(torch.maximum(shifted, lo[rows]), hi[rows])
+        return x, shifted, x @ A.t() - b
+
+    def dual(x: Tensor, lam: Tensor, residual: Tensor, rows: Tensor) -> Tensor:
+        return 0.5 * (x - Y[rows]).square().sum(-1) + (lam * residual).sum(-1)
+
+    everything = torch.ones(Y.shape[0], dtype=torch.bool, device=Y.device)
+    lam = Y.new_zeros(Y.shape[0], A.shape[0])
+    x, shifted, residual = point(lam, everything)
+    for _ in range(_PROJECTION_ITERATIONS):
+        tol = 4 * d * eps * (x.abs() @ A.abs().t() + b.abs())
+        active = (residual.abs() > tol).any(-1)
+        if not active.any():
+            break
+        rows = active.nonzero().squeeze(-1)
+        free = ((shifted[rows] > lo[rows]) & (shifted[rows] < hi[rows])).double()
+        # The dual's (negated) generalized Hessian, regularized for constraints
+        # whose coordinates all sit at a bound.
+        H = torch.einsum("kd,nd,jd->nkj", A, free + 1e-9, A)
+        step = torch.linalg.solve(H, residual[rows].unsqueeze(-1)).squeeze(-1)
+        slope = (residual[rows] * step).sum(-1)
+        base = dual(x[rows], lam[rows], residual[rows], rows)
+        t = torch.ones_like(slope)
+        taken = torch.zeros_like(slope, dtype=torch.bool)
+        for _ in range(_PROJECTION_HALVINGS):
+            trial = lam[rows] + t.unsqueeze(-1) * step
+            xt, _, rt = point(trial, rows)
+            met = (rt.abs() <= tol[rows]).all(-1)
+            armijo = dual(xt, trial, rt, rows) >= base + 1e-4 * t * slope
+            take = ~taken & (met | armijo)
+            lam[rows[take]] = trial[take]
+            taken |= take
+            if taken.all():
+                break
+            t = torch.where(taken, t, 0.5 * t)
+        if not taken.any():
+            break  # no progress in round-off: as close as it gets
+        x, shifted, residual = point(lam, everything)
+    out = X.detach().clone()
+    out[finite] = x.to(X)
+    return out
+
+
 class FeasibilityRepair:
     r"""Clamp, project, round, and repair candidates into feasible points.
 
@@ -281,10 +415,18 @@ class FeasibilityRepair:
         return X if self.bounds is None else X.clamp(self.bounds[0], self.bounds[1])
 
     def _project(self, X: Tensor, fixed: Tensor | None = None) -> Tensor:
-        r"""Project infeasible rows onto the linear constraints, one QP per row
-        (SLSQP scales badly with ``n * d``); ``fixed`` marks columns to keep."""
+        r"""Project infeasible rows onto the linear constraints; ``fixed`` marks
+        columns to keep.
+
+        Equality constraints are met first for all rows at once (exactly, see
+        :func:`project_onto_equalities`); rows that then break an inequality
+        are projected onto all constraints, one SLSQP problem per row (SLSQP
+        scales badly with ``n * d``).
+        """
         if not self._constrained:
             return X
+        if self.equality_constraints:
+            X = self._project_equalities(X, fixed)
         for i in (~self.feasible(X)).nonzero().squeeze(-1).tolist():
             keep = dict(self.fixed_features or {})
             if fixed is not None:
@@ -302,6 +444,19 @@ class FeasibilityRepair:
             except CandidateGenerationError:
                 pass  # left infeasible: the caller backs off or drops the row
         return X
+
+    def _project_equalities(self, X: Tensor, fixed: Tensor | None) -> Tensor:
+        r"""Rows of ``X`` projected onto the equality constraints in the box,
+        with the fixed features and the columns marked in ``fixed`` kept."""
+        A, b = equality_system(self.equality_constraints, X.shape[-1], X)
+        lower = self.bounds[0].expand_as(X).clone()
+        upper = self.bounds[1].expand_as(X).clone()
+        for column, value in (self.fixed_features or {}).items():
+            lower[:, column] = upper[:, column] = value
+        if fixed is not None:
+            lower = torch.where(fixed, X, lower)
+            upper = torch.where(fixed, X, upper)
+        return project_onto_equalities(X, A, b, lower, upper)
 
     def _round(self, X: Tensor) -> Tensor:
         X = self._clamp(X)

@@ -12,7 +12,9 @@ authors' code: one Adam optimizer over all candidates, minimizing
 so the push fades as a candidate's prediction rises and reverses once it is
 ``r`` (``trust_radius``, in standardized outcome units) above its start: the
 step-size decay of the paper's Appendix B. Unlike the authors' code, the
-candidates are clamped to the bounds when bounds are given, and the first
+candidates are clamped to the bounds when bounds are given (and, with linear
+equality constraints, projected after every step onto the constraints inside
+the bounds, so that every iterate satisfies them), and the first
 consistency target is the pre-trained prediction ``f(x^0; theta)`` (the paper's
 ``theta_{-1} = theta``) rather than the true label, which exists only for
 training designs; afterwards it is ``f(x^{t+1}; theta_t)`` as in both.
@@ -50,6 +52,8 @@ from botorch_roma.generation.feasibility import (
     FeasibilityRepair,
     check_constraints,
     check_fixed_features,
+    equality_system,
+    project_onto_equalities,
     repair_ascent,
 )
 from botorch_roma.models.mlp import (
@@ -139,6 +143,9 @@ class AscentProblem:
         fixed_cols: Columns held fixed (or ``None``).
         fixed_z: Their values in the model's space.
         fixed_x: Their values in the design space.
+        equalities_x: Linear equality constraints ``A x = b`` in the design
+            space, as ``A`` (``k x d``) and ``b`` (``k``), or ``None``.
+        equalities_z: The same constraints in the model's space.
     """
 
     model: RoMAModel
@@ -156,6 +163,8 @@ class AscentProblem:
     fixed_cols: Tensor | None = None
     fixed_z: Tensor | None = None
     fixed_x: Tensor | None = None
+    equalities_x: tuple[Tensor, Tensor] | None = None
+    equalities_z: tuple[Tensor, Tensor] | None = None
 
     def predict(self, params: list[Tensor], Z: Tensor) -> Tensor:
         r"""Standardized predictions at ``Z``: ``n``, or ``m x n`` for members."""
@@ -190,11 +199,40 @@ class AscentProblem:
         return untransform(f.unsqueeze(-1))[0].squeeze(-1)
 
     def project(self, Z: Tensor) -> None:
-        r"""Clamp ``Z`` (in place) to the box and reset its fixed features."""
+        r"""Clamp ``Z`` (in place) to the box, reset its fixed features and
+        project it onto the equality constraints (inside the box)."""
         if self.lo is not None:
             Z.copy_(Z.clamp(self.lo, self.hi))
         if self.fixed_cols is not None:
             Z[:, self.fixed_cols] = self.fixed_z
+        if self.equalities_z is not None:
+            lo, hi = self._pinned_box(self.lo, self.hi, self.fixed_z, Z)
+            Z.copy_(project_onto_equalities(Z, *self.equalities_z, lo, hi))
+
+    def finish(self, X: Tensor) -> Tensor:
+        r"""Candidates in the design space, made exact: clamped to the bounds,
+        fixed features set and projected onto the equality constraints there
+        (undoing the round-off of the affine map back from the model space)."""
+        if self.lb is not None:
+            X = X.clamp(self.lb, self.ub)
+        if self.fixed_cols is not None:
+            X[:, self.fixed_cols] = self.fixed_x
+        if self.equalities_x is not None:
+            lo, hi = self._pinned_box(self.lb, self.ub, self.fixed_x, X)
+            X = project_onto_equalities(X, *self.equalities_x, lo, hi)
+        return X
+
+    def _pinned_box(
+        self, lo: Tensor | None, hi: Tensor | None, fixed: Tensor | None, like: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        r"""The box with the fixed columns pinned (lower = upper = value)."""
+        d = like.shape[-1]
+        lo = torch.full((d,), -math.inf).to(like) if lo is None else lo.clone()
+        hi = torch.full((d,), math.inf).to(like) if hi is None else hi.clone()
+        if self.fixed_cols is not None:
+            lo[self.fixed_cols] = fixed
+            hi[self.fixed_cols] = fixed
+        return lo, hi
 
 
 def _initial_points(initial_conditions: Tensor, d: int) -> Tensor:
@@ -252,6 +290,7 @@ def prepare_ascent(
     upper_bounds: float | Tensor | None = None,
     fixed_features: dict[int, float] | None = None,
     pessimism: float = 0.0,
+    equality_constraints: Constraints = None,
 ) -> AscentProblem:
     r"""Check the inputs and map the ascent into the model's input space.
 
@@ -263,6 +302,10 @@ def prepare_ascent(
         fixed_features: ``{column: value}`` pairs held fixed.
         pessimism: For an ensemble, ``beta`` of the climbed aggregate
             ``mean - beta * std`` across members.
+        equality_constraints: Linear equality constraints in BoTorch's format,
+            ``(indices, coefficients, rhs)`` tuples meaning
+            ``sum_i X[indices[i]] * coefficients[i] == rhs``; the starting
+            designs are projected onto them (inside the bounds).
 
     Returns:
         The prepared :class:`AscentProblem`.
@@ -304,10 +347,38 @@ def prepare_ascent(
             problem.fixed_cols = torch.tensor(cols, device=X0.device)
             problem.fixed_x = row[0, problem.fixed_cols]
             problem.fixed_z = to_model(row)[0, problem.fixed_cols]
+        _set_equalities(problem, equality_constraints, fixed_features, X0)
         problem.project(Z0)
         problem.target0 = problem.predict(theta, Z0)
         problem.f0 = problem.aggregate(problem.target0)[0]
     return problem
+
+
+def _set_equalities(
+    problem: AscentProblem,
+    constraints: Constraints,
+    fixed_features: dict[int, float] | None,
+    X0: Tensor,
+) -> None:
+    r"""Check the equality constraints and store them in both spaces."""
+    d = X0.shape[-1]
+    bounds = None if problem.lb is None else torch.stack([problem.lb, problem.ub])
+    constraints = check_constraints(constraints, d, "equality_constraints", bounds)
+    if not constraints:
+        return
+    if bounds is not None and torch.isfinite(bounds).all():
+        # Raises if no design in the box (with the fixed features) meets them.
+        FeasibilityRepair(
+            bounds, equality_constraints=constraints, fixed_features=fixed_features
+        )
+    A, b = equality_system(constraints, d, X0)
+    _, from_model = _input_maps(problem.model)
+    # x = offset + scale * z for the model's affine input transform, so
+    # A x = b reads (A * scale) z = b - A offset in the model's space.
+    offset = from_model(torch.zeros_like(X0[:1]))[0]
+    scale = from_model(torch.ones_like(X0[:1]))[0] - offset
+    problem.equalities_x = (A, b)
+    problem.equalities_z = (A * scale, b - A @ offset)
 
 
 def ascent_step(
@@ -371,12 +442,7 @@ def finish_ascent(problem: AscentProblem, Z: Tensor) -> tuple[Tensor, Tensor]:
     _, from_model = _input_maps(problem.model)
     with torch.no_grad():
         Z = Z.detach()
-        X = from_model(Z)
-        if problem.lb is not None:
-            # Undo round-off of the affine round trip at the bounds.
-            X = X.clamp(problem.lb, problem.ub)
-        if problem.fixed_cols is not None:
-            X[:, problem.fixed_cols] = problem.fixed_x
+        X = problem.finish(from_model(Z))
         f = problem.predict(problem.theta, Z)
         values = problem.to_outcome(f.mean(0) if problem.members else f)
     if not torch.isfinite(X).all():
@@ -397,6 +463,7 @@ def gen_candidates_roma(
     fixed_features: dict[int, float] | None = None,
     timeout_sec: float | None = None,
     progress: bool = False,
+    equality_constraints: Constraints = None,
 ) -> tuple[Tensor, Tensor]:
     r"""Run RoMA's adapted gradient ascent from given starting designs.
 
@@ -420,6 +487,12 @@ def gen_candidates_roma(
             design space).
         timeout_sec: Stop the ascent after this many seconds.
         progress: Show a progress bar over the updates.
+        equality_constraints: Linear equality constraints in BoTorch's format,
+            ``(indices, coefficients, rhs)`` tuples meaning
+            ``sum_i X[indices[i]] * coefficients[i] == rhs``. The starts and
+            every iterate are projected onto them inside the bounds (see
+            :func:`~botorch_roma.generation.feasibility.project_onto_equalities`),
+            so the candidates satisfy them to round-off.
 
     Returns:
         A two-element tuple of the final candidates (same shape as
@@ -438,6 +511,7 @@ def gen_candidates_roma(
         upper_bounds,
         fixed_features,
         pessimism=opts.pessimism,
+        equality_constraints=equality_constraints,
     )
     _, from_model = _input_maps(model)
     epsilon = model.epsilon if opts.epsilon is None else opts.epsilon
@@ -572,7 +646,11 @@ def optimize_roma(
             Every returned design satisfies them: end points are projected
             onto them, or fall back to their latest feasible ascent iterate
             (see :mod:`botorch_roma.generation.feasibility`).
-        equality_constraints: The same with ``== rhs``.
+        equality_constraints: The same with ``== rhs`` (e.g. fractions that
+            sum to 1); needs ``bounds``. They hold during the whole ascent: the
+            starts and every iterate are projected onto them inside the
+            bounds, and the returned designs meet them to round-off (about
+            1e-15 relative in float64, 1e-7 in float32).
         fixed_features: ``{column: value}`` pairs held fixed.
         duplicate_starts: ``"error"`` or ``"jitter"``, see
             :func:`select_starting_designs`.
@@ -764,6 +842,7 @@ def ascend_and_repair(
         fixed_features=fixed_features,
         timeout_sec=run.timeout_sec,
         progress=run.progress,
+        equality_constraints=repair.equality_constraints,
     )
     out = repair_ascent(X, starts, snapshots, repair)
     moved = ~(out == X).all(-1)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from ax.api.client import Client
 from ax.api.configs import RangeParameterConfig
+from ax.core.parameter_constraint import ParameterConstraint
 from ax.core.trial_status import TrialStatus
 from ax.service.ax_client import AxClient, ObjectiveProperties
 from botorch.exceptions.errors import UnsupportedError
@@ -23,6 +24,7 @@ from botorch_roma.ax import (
     validate_offline_data,
 )
 from botorch_roma.ax.data import experiment_of
+from botorch_roma.ax.names import ax_names, store_names
 from botorch_roma.exceptions import RoMAInputError, RoMAInputWarning
 from test.ax.helpers import (
     float_ax_client,
@@ -184,6 +186,83 @@ class TestAttachOfflineData(BotorchTestCase):
         bad.loc[[3, 7], "k"] = 4
         with self.assertRaisesRegex(RoMAInputError, "'k \\+ x0 <= 3.5' in 2 row"):
             attach_offline_data(mixed_client(), bad)
+
+    def test_rows_off_an_equality_constraint(self):
+        client = Client()
+        client.configure_experiment(
+            parameters=[
+                RangeParameterConfig(name=n, parameter_type="float", bounds=(0, 1))
+                for n in ("a", "b", "c")
+            ]
+        )
+        client.configure_optimization(objective="y")
+        experiment = experiment_of(client)
+        experiment.search_space.set_parameter_constraints(
+            [ParameterConstraint(equality="a + b + c == 1")]
+        )
+        rows = pd.DataFrame(
+            {
+                "a": [0.2, 0.5, 0.1, 0.3],
+                "b": [0.3, 0.5, 0.1, 0.3],
+                "c": [0.5, 0.0, 0.7, 0.5],
+                "y": [1.0, 2.0, 3.0, 4.0],
+            }
+        )
+        with self.assertRaisesRegex(
+            RoMAInputError,
+            r"off the equality constraint 'a \+ b \+ c == 1' in 2 row\(s\), e.g. "
+            r"index 2, 3 \(by up to 0.1; tolerance 1e-06 relative.*renormalize those "
+            r"rows.*divide each row by its sum.*loosen it into two inequalities, "
+            r"e.g. 'a \+ b \+ c >= 0.99' and 'a \+ b \+ c <= 1.01'",
+        ):
+            attach_offline_data(client, rows)
+        self.assertEqual(_attached(client), 0)
+        # Rows within the tolerance are attached as they are.
+        ok = rows.copy()
+        ok.loc[2, "c"] = 0.8 + 5e-7
+        ok.loc[3, "c"] = 0.4 - 5e-7
+        before = ok.copy()
+        trial = attach_offline_data(client, ok)
+        pd.testing.assert_frame_equal(ok, before)
+        self.assertEqual(trial.arms[2].parameters["c"], 0.8 + 5e-7)
+
+    def test_columns_under_their_original_names(self):
+        names = ax_names(["temp °C", "yield", "yield (%)", "cost €"])
+        client = Client()
+        client.configure_experiment(
+            parameters=[
+                RangeParameterConfig(
+                    name=names[n], parameter_type="float", bounds=(0, 1)
+                )
+                for n in ("temp °C", "yield")
+            ]
+        )
+        client.configure_optimization(objective=names["yield (%)"])
+        store_names(experiment_of(client), names)
+        table = pd.DataFrame(
+            {
+                "temp °C": [0.1, 0.5, 0.9],
+                "yield": [0.2, 0.4, 0.6],
+                "yield (%)": [1.0, 2.0, 3.0],
+                "yield (%)_sem": [0.1, 0.1, 0.2],
+                "cost €": [5.0, 6.0, 7.0],
+            }
+        )
+        bad = table.copy()
+        bad.loc[1, "temp °C"] = 2.0
+        with self.assertRaisesRegex(
+            RoMAInputError, "Parameter column 'temp °C' has values outside"
+        ):
+            attach_offline_data(client, bad, tracking_metrics=["cost €"])
+        with self.assertRaisesRegex(RoMAInputError, r"Column\(s\) \['cost €'\]"):
+            attach_offline_data(client, table)
+        trial = attach_offline_data(client, table, tracking_metrics=["cost €"])
+        self.assertEqual(set(trial.arms[0].parameters), {"temp_C", "yield_"})
+        data = experiment_of(client).lookup_data().df
+        self.assertEqual(set(data.metric_name), {"yield_pct", "cost"})
+        sem = data[data.metric_name == "yield_pct"]["sem"].tolist()
+        self.assertEqual(sem, [0.1, 0.1, 0.2])
+        self.assertIn("temp °C", table.columns)  # the caller's table is kept
 
     def test_repeated_attach_warns(self):
         client = float_client()

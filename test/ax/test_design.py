@@ -1,8 +1,9 @@
 r"""Tests for ``botorch_roma/ax/design.py``: the spec and table helpers.
 
 ``run_design`` runs end to end through the ``design`` command in
-``test/cli/test_design.py``. Only ``spec_for_bounds`` takes tensors, so only
-its test loops over dtypes; the others read files and build Ax configs.
+``test/cli/test_design.py``; here it runs with equality constraints and
+awkward column names. Only ``spec_for_bounds`` takes tensors, so only its test
+loops over dtypes; the others read files and build Ax configs.
 """
 
 from __future__ import annotations
@@ -14,17 +15,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from ax.api.client import Client
 from botorch.utils.testing import BotorchTestCase
 
+from botorch_roma.ax import attach_offline_data
 from botorch_roma.ax.design import (
     index_columns,
     infer_spec,
     load_spec,
     pick_objective,
     read_table,
+    run_design,
     spec_for_bounds,
 )
+from botorch_roma.ax.names import stored_names
 from botorch_roma.exceptions import RoMAInputError
+from test.ax.helpers import FAST
 
 SPEC = {
     "parameters": [
@@ -175,3 +181,102 @@ class TestSpecForBounds(BotorchTestCase):
         spec = spec_for_bounds(np.array([lower, upper]))
         self.assertEqual([p.bounds for p in spec.parameters], expected)
         self.assertEqual(spec.objective, "y")
+
+
+#: Six composition fractions with names Ax cannot parse as they are.
+FRACTIONS = ["Fe (%)", "Ni (%)", "yield", "temp °C", "a-b", "x 1"]
+OBJECTIVE = "yield (%)"
+
+
+def composition_table(n: int = 24, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.dirichlet(np.ones(len(FRACTIONS)), n)
+    table = pd.DataFrame(X, columns=FRACTIONS)
+    table[OBJECTIVE] = X @ np.linspace(-1.0, 1.0, len(FRACTIONS))
+    table["cost €"] = rng.random(n)
+    return table
+
+
+def composition_spec(tmp: str, constraints: list[str]) -> Path:
+    import yaml
+
+    spec = {
+        "parameters": [
+            {"name": name, "type": "range", "bounds": [0.0, 1.0]} for name in FRACTIONS
+        ],
+        "parameter_constraints": constraints,
+        "objective": OBJECTIVE,
+        "tracking_metrics": ["cost €"],
+    }
+    path = Path(tmp) / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _run(table: pd.DataFrame, spec, n: int = 5):
+    return run_design(table, spec, n, FAST["pretraining"], FAST["ascent"], 0, False)
+
+
+class TestRunDesign(BotorchTestCase):
+    r"""``run_design`` with a composition that sums to 1 and awkward names."""
+
+    def test_composition_sums_to_one_under_the_original_names(self):
+        table = composition_table()
+        total = " + ".join(FRACTIONS)
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = load_spec(composition_spec(tmp, [f"{total} == 1", "yield <= 0.6"]))
+            designs, client = _run(table, spec)
+            self.assertEqual(
+                list(designs.columns),
+                [
+                    "arm_name",
+                    *FRACTIONS,
+                    f"predicted_{OBJECTIVE}",
+                    f"predicted_{OBJECTIVE}_sem",
+                ],
+            )
+            self.assertEqual(len(designs), 5)
+            self.assertLess((designs[FRACTIONS].sum(axis=1) - 1).abs().max(), 1e-9)
+            self.assertTrue((designs["yield"] <= 0.6 + 1e-9).all())
+            self.assertTrue((designs[FRACTIONS] >= 0).all().all())
+            # Ax holds the equality as such and accepts every arm.
+            experiment = client._maybe_experiment
+            space = experiment.search_space
+            equalities = [c for c in space.parameter_constraints if c.is_equality]
+            self.assertEqual(len(equalities), 1)
+            arms = experiment.trials[1].arms
+            self.assertTrue(all(space.check_membership(a.parameters) for a in arms))
+            # The mapping is on the experiment: saved to JSON, loaded, and lab
+            # results attached under the table's own names.
+            self.assertEqual(stored_names(experiment)[OBJECTIVE], "yield_pct")
+            path = str(Path(tmp) / "client.json")
+            client.save_to_json_file(path)
+            loaded = Client.load_from_json_file(path)
+            results = designs[FRACTIONS].copy()
+            results[OBJECTIVE] = 0.5
+            results["cost €"] = 1.0
+            trial = attach_offline_data(loaded, results)
+            self.assertEqual(len(trial.arms), 5)
+            self.assertIn("yield_", trial.arms[0].parameters)
+
+    def test_bad_rows_and_constraints_are_named(self):
+        table = composition_table(n=12)
+        table.loc[[3, 8], "a-b"] += 0.01
+        total = " + ".join(FRACTIONS)
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = load_spec(composition_spec(tmp, [f"{total} == 1"]))
+            with self.assertRaisesRegex(
+                RoMAInputError,
+                r"off the equality constraint 'Fe \(%\) \+ .* \+ yield == 1' in 2 "
+                r"row\(s\), e.g. index 3, 8 \(by up to 0.01.*renormalize",
+            ):
+                _run(table, spec)
+            for constraints, match in [
+                ([f"{total} = 1"], "must compare with '<=', '>=' or '=='"),
+                (["yield < 0.5"], "must compare with"),
+                (["yield + zinc <= 0.5"], r"names \['zinc'\], which are not"),
+                (["yield ** 2 <= 0.5"], "Could not read the parameter constraint"),
+            ]:
+                spec = load_spec(composition_spec(tmp, constraints))
+                with self.assertRaisesRegex(RoMAInputError, match):
+                    _run(composition_table(n=12), spec)

@@ -96,6 +96,72 @@ class TestOptimizeRoMA(BotorchTestCase):
                     equality_constraints=[(idx, ineq[0][1].neg(), 3.0)],
                 )
 
+    def test_equality_constraints_hold_during_the_ascent(self):
+        for dtype in (torch.float, torch.double):
+            tkwargs = {"device": self.device, "dtype": dtype}
+            # Six fractions that sum to 1; rows are off by up to 1e-3, so the
+            # starts must be projected first.
+            d = 6
+            gen = torch.Generator().manual_seed(0)
+            X = torch.rand(30, d, generator=gen).to(**tkwargs)
+            X = X / X.sum(-1, keepdim=True) * (1 + 1e-3 * torch.rand(30, 1).to(X))
+            weights = torch.linspace(-1.0, 1.0, d, **tkwargs)
+            Y = X @ weights.unsqueeze(-1) - (X - 0.3).square().sum(-1, keepdim=True)
+            model = RoMAModel(X, Y, **FAST_FIT).fit(seed=0)
+            bounds = torch.stack([torch.zeros(d), torch.ones(d)]).to(**tkwargs)
+            eq = [(torch.arange(d), torch.ones(d, **tkwargs), 1.0)]
+            tol = 1e-9 if dtype == torch.double else 1e-5
+            iterates = []
+            kwargs = {
+                "bounds": bounds,
+                "n": 8,
+                "equality_constraints": eq,
+                "seed": 0,
+                "steps": 20,
+                "adapt_steps": 2,
+                "lr": 0.05,
+            }
+            C, values = optimize_roma(
+                model,
+                callback=lambda t, Xt, v, seen=iterates: seen.append(Xt.clone()),
+                **kwargs,
+            )
+            self.assertEqual(C.shape, (8, d))
+            self.assertLess((C.double().sum(-1) - 1).abs().max(), tol)
+            self.assertTrue(((C >= 0) & (C <= 1)).all())
+            # Every iterate satisfies it, not only the repaired end points.
+            path = torch.stack(iterates).double()
+            self.assertLess((path.sum(-1) - 1).abs().max(), tol)
+            self.assertGreater((path[-1] - path[0]).abs().max(), 1e-3)  # it moved
+            # Reproducible with a seed; the model is not changed.
+            C2, values2 = optimize_roma(model, **kwargs)
+            self.assertTrue(torch.equal(C, C2) and torch.equal(values, values2))
+            self.assertTrue(torch.equal(model.train_X, X))
+            # With a fixed feature in the constraint, the rest makes up the sum.
+            C3, _ = optimize_roma(model, fixed_features={0: 0.4}, **kwargs)
+            self.assertTrue((C3[:, 0] == 0.4).all())
+            self.assertLess((C3.double().sum(-1) - 1).abs().max(), tol)
+            # gen_candidates_roma projects its starts and iterates too.
+            C4, _ = gen_candidates_roma(
+                X[:4],
+                model,
+                bounds[0],
+                bounds[1],
+                options=FAST_ASCENT,
+                equality_constraints=eq,
+            )
+            self.assertLess((C4.double().sum(-1) - 1).abs().max(), tol)
+            with self.assertRaisesRegex(RoMAInputError, "with the fixed features"):
+                gen_candidates_roma(
+                    X[:4],
+                    model,
+                    bounds[0],
+                    bounds[1],
+                    options=FAST_ASCENT,
+                    fixed_features={0: 0.7, 1: 0.7},
+                    equality_constraints=eq,
+                )
+
     def test_shapes_bounds_and_values(self):
         for dtype in (torch.float, torch.double):
             tkwargs = {"device": self.device, "dtype": dtype}
