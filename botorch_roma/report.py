@@ -60,6 +60,8 @@ class TrustReport:
         moved: ``n`` distances of the designs from their starts in
             standardized input units, or ``None``.
         warnings: Plain-language warnings.
+        nearest: ``n`` distances of the designs from the nearest design in
+            the data, in standardized units of the numeric inputs, or ``None``.
     """
 
     heldout_actual: np.ndarray
@@ -74,6 +76,7 @@ class TrustReport:
     data_std: float
     moved: np.ndarray | None
     warnings: list[str] = field(default_factory=list)
+    nearest: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -85,6 +88,7 @@ class TrustReport:
         predicted_std: np.ndarray | None,
         data_y: np.ndarray,
         moved: np.ndarray | None = None,
+        nearest: np.ndarray | None = None,
     ) -> TrustReport:
         r"""Build a report from arrays, e.g. predictions made through Ax.
 
@@ -96,6 +100,8 @@ class TrustReport:
             predicted_std: ``n`` predicted standard deviations, or ``None``.
             data_y: ``N`` scores of the data.
             moved: ``n`` distances moved from the starts, or ``None``.
+            nearest: ``n`` distances from the nearest design in the data, or
+                ``None``.
 
         Returns:
             The report, with its warnings.
@@ -123,6 +129,7 @@ class TrustReport:
             data_quantiles=quantiles,
             data_std=float(y.std()),
             moved=moved,
+            nearest=nearest,
         )
         report.warnings = _warnings(report)
         return report
@@ -154,6 +161,13 @@ class TrustReport:
             lines.append(
                 f"Moved from their starting designs: median {np.median(self.moved):.2f}"
                 f", max {self.moved.max():.2f} standardized units."
+            )
+        if self.nearest is not None:
+            lines.append(
+                "Distance to the nearest design in the data: median "
+                f"{np.median(self.nearest):.2f}, max {self.nearest.max():.2f} "
+                "standardized units (numeric inputs; 0 = a design already in the "
+                "data)."
             )
         lines += [f"Warning: {w}" for w in self.warnings]
         return lines

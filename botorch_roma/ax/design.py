@@ -86,6 +86,7 @@ __all__ = [
     "index_columns",
     "infer_spec",
     "load_spec",
+    "nearest_distances",
     "pick_objective",
     "read_table",
     "run_design",
@@ -642,8 +643,10 @@ def design_trust_report(
     Held-out fit from the fitted RoMA model; the designs' predictions (and
     SEM, for an ensemble) from Ax, against the table's objective values. For a
     minimized objective every score is negated, so higher is better
-    throughout. Distances moved are not reported (the starts stay inside Ax);
-    :func:`~botorch_roma.report.trust_report` gives them from Python.
+    throughout. Distances moved from the starts are not reported (the starts
+    stay inside Ax; :func:`~botorch_roma.report.trust_report` gives them from
+    Python); each design's distance to the nearest design in the table is
+    (:func:`nearest_distances`, over the range parameters).
 
     Args:
         designs: The designs returned by :func:`run_design`.
@@ -660,6 +663,7 @@ def design_trust_report(
     objective, sign = spec.objective, -1.0 if spec.minimize else 1.0
     actual, predicted, std = heldout_fit(model)
     sem = designs.get(f"predicted_{objective}_sem")
+    numeric = [p.name for p in spec.parameters if isinstance(p, RangeParameterConfig)]
     return TrustReport.build(
         sign * actual,
         sign * predicted,
@@ -667,4 +671,41 @@ def design_trust_report(
         predicted=sign * designs[f"predicted_{objective}"].to_numpy(float),
         predicted_std=None if sem is None else sem.to_numpy(float),
         data_y=sign * pd.to_numeric(table[objective]).to_numpy(float),
+        nearest=nearest_distances(designs, table, numeric),
     )
+
+
+def nearest_distances(
+    designs: pd.DataFrame, table: pd.DataFrame, columns: list[str]
+) -> np.ndarray | None:
+    r"""Each design's distance to the nearest row of the table.
+
+    Euclidean over ``columns``, each divided by its (population) standard
+    deviation in the table; columns that are constant there are left out.
+
+    Args:
+        designs: ``n`` designs with the given columns.
+        table: ``N`` evaluated designs with the given columns.
+        columns: The numeric parameter columns.
+
+    Returns:
+        ``n`` distances, or ``None`` when no column varies in the table.
+
+    Example:
+        >>> data = pd.DataFrame({"x": [0.0, 2.0]})  # standard deviation 1
+        >>> nearest_distances(pd.DataFrame({"x": [0.0, 3.0]}), data, ["x"])
+        array([0., 1.])
+    """
+    data = table[columns].apply(pd.to_numeric).to_numpy(float)
+    scale = data.std(axis=0)
+    keep = scale > 0
+    if not keep.any():
+        return None
+    data = data[:, keep] / scale[keep]
+    new = designs[columns].apply(pd.to_numeric).to_numpy(float)[:, keep] / scale[keep]
+    dist = np.full(len(new), np.inf)
+    for start in range(0, len(data), 4096):  # bounded memory for large tables
+        block = data[start : start + 4096]
+        d = np.sqrt(((new[:, None, :] - block[None, :, :]) ** 2).sum(-1)).min(1)
+        dist = np.minimum(dist, d)
+    return dist

@@ -23,6 +23,7 @@ from botorch_roma.ax.design import (
     index_columns,
     infer_spec,
     load_spec,
+    nearest_distances,
     pick_objective,
     read_table,
     run_design,
@@ -119,6 +120,19 @@ class TestSpecAndTableHelpers(BotorchTestCase):
                 "parameters:\n  - {name: a, bounds: [1e-4, 1], log_scale: true}\n"
             )
             self.assertEqual(load_spec(yaml_path).parameters[0].bounds, (1e-4, 1.0))
+
+    def test_nearest_distances(self):
+        table = pd.DataFrame({"a": [0.0, 2.0, 4.0], "b": [1.0, 1.0, 1.0]})
+        designs = pd.DataFrame({"a": [2.0, 5.0, -1.0], "b": [9.0, 1.0, 1.0]})
+        scale = table["a"].std(ddof=0)
+        # "b" is constant in the table, so it is left out.
+        expected = np.array([0.0, 1.0, 1.0]) / scale
+        dist = nearest_distances(designs, table, ["a", "b"])
+        np.testing.assert_allclose(dist, expected)
+        self.assertIsNone(nearest_distances(designs, table, ["b"]))
+        self.assertTrue(
+            designs.equals(pd.DataFrame({"a": [2.0, 5.0, -1.0], "b": [9.0, 1.0, 1.0]}))
+        )
 
     def test_index_columns(self):
         n = 6

@@ -122,6 +122,7 @@ def test_ensemble_preset_reports_a_standard_error(tmp_path):
     assert (designs["predicted_y_sem"] > 0).all()  # members disagree
     # The trust report: summary lines, and Markdown next to the designs.
     assert "Held-out fit (" in result.output and "Spearman" in result.output
+    assert "Distance to the nearest design in the data" in result.output
     report = (tmp_path / "designs_trust.md").read_text()
     assert report.startswith("# Trust report") and "predicted above" in report
     result = CliRunner().invoke(design, [str(csv), "--preset", "best", *FAST_ARGS])
