@@ -72,6 +72,7 @@ from botorch_roma.ax.latent import (
     latent_model_config,
     latent_model_inputs,
 )
+from botorch_roma.ax.results import attach_results
 from botorch_roma.ax.surrogate import (
     ROMA_TRANSFORMS,
     fit_roma_model,
@@ -129,6 +130,7 @@ __all__ = [
     "SAVED_NAME_HINT",
     "SequenceToIds",
     "attach_offline_data",
+    "attach_results",
     "fit_roma_model",
     "fitted_roma_model",
     "generate_batch",
