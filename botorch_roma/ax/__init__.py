@@ -4,7 +4,8 @@ Typical use, with a table ``df`` of evaluated designs::
 
     from ax import Client, RangeParameterConfig
     from botorch_roma.ax import (
-        attach_offline_data, generate_batch, roma_generation_strategy,
+        attach_offline_data, attach_results, generate_batch,
+        roma_generation_strategy,
     )
 
     client = Client()
@@ -12,6 +13,9 @@ Typical use, with a table ``df`` of evaluated designs::
     client.configure_optimization(objective="y")
     client.set_generation_strategy(roma_generation_strategy(seed=0))
     attach_offline_data(client, df)
+    trial = generate_batch(client, n=128)
+    # ... evaluate the designs, then close the loop and make the next batch:
+    attach_results(client, results)   # a table with arm_name and y
     trial = generate_batch(client, n=128)
 
 For sequence designs (choice parameters over the same values), pass
