@@ -22,28 +22,73 @@ References:
     Model-based Optimization. NeurIPS 2021.
 """
 
-from botorch_roma.exceptions import (
-    RoMAError,
-    RoMAFitWarning,
-    RoMAInputError,
-    RoMAInputWarning,
-    RoMATrainingError,
-)
-from botorch_roma.generation import (
-    adapt_weights,
-    gen_candidates_roma,
-    optimize_roma,
-)
-from botorch_roma.models import (
-    EpsilonSelection,
-    RoMAEnsembleModel,
-    RoMAModel,
-    select_epsilon,
-)
-from botorch_roma.options import AscentOptions, PretrainingOptions
-from botorch_roma.report import TrustReport, trust_report
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: Public name -> the module that defines it. Names are imported on first use
+#: (PEP 562), so ``import botorch_roma`` loads neither torch nor BoTorch: the
+#: command line imports this package, and its ``--help`` must stay fast.
+_EXPORTS = {
+    "AscentOptions": "botorch_roma.options",
+    "EpsilonSelection": "botorch_roma.models",
+    "PretrainingOptions": "botorch_roma.options",
+    "RoMAEnsembleModel": "botorch_roma.models",
+    "RoMAError": "botorch_roma.exceptions",
+    "RoMAFitWarning": "botorch_roma.exceptions",
+    "RoMAInputError": "botorch_roma.exceptions",
+    "RoMAInputWarning": "botorch_roma.exceptions",
+    "RoMAModel": "botorch_roma.models",
+    "RoMATrainingError": "botorch_roma.exceptions",
+    "TrustReport": "botorch_roma.report",
+    "adapt_weights": "botorch_roma.generation",
+    "gen_candidates_roma": "botorch_roma.generation",
+    "optimize_roma": "botorch_roma.generation",
+    "select_epsilon": "botorch_roma.models",
+    "trust_report": "botorch_roma.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    r"""Import a public name (or a subpackage) on first use."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # the names above, for type checkers and editors
+    from botorch_roma.exceptions import (
+        RoMAError,
+        RoMAFitWarning,
+        RoMAInputError,
+        RoMAInputWarning,
+        RoMATrainingError,
+    )
+    from botorch_roma.generation import (
+        adapt_weights,
+        gen_candidates_roma,
+        optimize_roma,
+    )
+    from botorch_roma.models import (
+        EpsilonSelection,
+        RoMAEnsembleModel,
+        RoMAModel,
+        select_epsilon,
+    )
+    from botorch_roma.options import AscentOptions, PretrainingOptions
+    from botorch_roma.report import TrustReport, trust_report
 
 __all__ = [
     "AscentOptions",

@@ -52,7 +52,18 @@ from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ClassVar, Literal, TypeVar
 
-from botorch_roma.exceptions import RoMAInputError
+
+def _input_error() -> type[Exception]:
+    r""":class:`~botorch_roma.exceptions.RoMAInputError`, imported when needed.
+
+    :mod:`botorch_roma.exceptions` loads BoTorch (and torch); the command line
+    reads these declarations to build its flags, and its ``--help`` must not
+    pay for that.
+    """
+    from botorch_roma.exceptions import RoMAInputError
+
+    return RoMAInputError
+
 
 __all__ = [
     "ADAPTATION_MODES",
@@ -282,14 +293,14 @@ class RoMAOptions:
                     problem = f"must be {kind}, got {_describe(value)}"
                 problems.append(f"{f.name} {problem}")
                 continue
-            except RoMAInputError as error:  # a nested options class
+            except _input_error() as error:  # a nested options class
                 problems.append(f"{f.name}: {str(error).rstrip('.')}")
                 continue
             object.__setattr__(self, f.name, value)
         if not problems:
             problems = self._cross_check()
         if problems:
-            raise RoMAInputError(f"Invalid {self._what}: " + "; ".join(problems) + ".")
+            raise _input_error()(f"Invalid {self._what}: " + "; ".join(problems) + ".")
 
     def _cross_check(self) -> list[str]:
         r"""Checks that involve several fields (override in subclasses)."""
@@ -337,7 +348,7 @@ class RoMAOptions:
                 close = difflib.get_close_matches(str(name), valid, n=1)
                 if close:
                     hints.append(f"{name!r} -> did you mean {close[0]!r}?")
-            raise RoMAInputError(
+            raise _input_error()(
                 f"Unknown {what or cls._what} {unknown}"
                 + (f" ({'; '.join(hints)})" if hints else "")
                 + f"; valid options are {sorted(valid)}."
@@ -366,7 +377,7 @@ class RoMAOptions:
         elif isinstance(options, Mapping):
             values = dict(options)
         else:
-            raise RoMAInputError(
+            raise _input_error()(
                 f"{cls.__name__} must be given as a dict of options (or a "
                 f"{cls.__name__}), got {type(options).__name__}."
             )
@@ -616,7 +627,7 @@ class LatentOptions(RoMAOptions):
     def _cross_check(self) -> list[str]:
         try:
             VAEOptions.from_dict(self.vae)
-        except RoMAInputError as error:
+        except _input_error() as error:
             return [f"vae: {str(error).rstrip('.')}"]
         return []
 
@@ -703,7 +714,7 @@ def preset_overrides(name: str | None, cls: type[RoMAOptions]) -> dict[str, Any]
     """
     name = DEFAULT_PRESET if name is None else name
     if name not in PRESETS:
-        raise RoMAInputError(
+        raise _input_error()(
             f"Unknown preset {name!r}; use one of {sorted(PRESETS)} (or None for "
             f"the default, {DEFAULT_PRESET!r})."
         )
@@ -759,7 +770,7 @@ def split_options(
             for name in unknown
             if (close := difflib.get_close_matches(str(name), valid, n=1))
         ]
-        raise RoMAInputError(
+        raise _input_error()(
             f"Unknown {what or classes[0]._what} {unknown}"
             + (f" ({'; '.join(hints)})" if hints else "")
             + f"; valid options ({sources}"

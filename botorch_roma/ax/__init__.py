@@ -4,7 +4,8 @@ Typical use, with a table ``df`` of evaluated designs::
 
     from ax import Client, RangeParameterConfig
     from botorch_roma.ax import (
-        attach_offline_data, generate_batch, roma_generation_strategy,
+        attach_offline_data, attach_results, generate_batch,
+        roma_generation_strategy,
     )
 
     client = Client()
@@ -13,12 +14,16 @@ Typical use, with a table ``df`` of evaluated designs::
     client.set_generation_strategy(roma_generation_strategy(seed=0))
     attach_offline_data(client, df)
     trial = generate_batch(client, n=128)
+    # ... evaluate the designs, then close the loop and make the next batch:
+    attach_results(client, results)   # a table with arm_name and y
+    trial = generate_batch(client, n=128)
 
 Column names Ax cannot parse (``yield``, ``yield (%)``, ``temp °C``) are
 mapped to safe ones by :mod:`botorch_roma.ax.names`
 (:func:`~botorch_roma.ax.names.ax_names`), which keeps the mapping on the
 experiment (:func:`~botorch_roma.ax.names.stored_names`) so that
-:func:`attach_offline_data` takes tables under their original names.
+:func:`attach_offline_data` and :func:`attach_results` take tables under
+their original names.
 
 For sequence designs (choice parameters over the same values), pass
 ``latent=True`` (or VAE options) to :func:`roma_generation_strategy` to run
@@ -79,6 +84,7 @@ from botorch_roma.ax.latent import (
     latent_model_inputs,
 )
 from botorch_roma.ax.names import ax_names, store_names, stored_names
+from botorch_roma.ax.results import attach_results
 from botorch_roma.ax.surrogate import (
     ROMA_TRANSFORMS,
     fit_roma_model,
@@ -136,6 +142,7 @@ __all__ = [
     "SAVED_NAME_HINT",
     "SequenceToIds",
     "attach_offline_data",
+    "attach_results",
     "ax_names",
     "fit_roma_model",
     "fitted_roma_model",

@@ -63,35 +63,67 @@ import pandas as pd
 from ax.api.client import Client
 from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
 from ax.core.experiment import Experiment
+from ax.core.parameter import (
+    ChoiceParameter,
+    FixedParameter,
+    ParameterType,
+    RangeParameter,
+)
 from ax.core.parameter_constraint import (
     ParameterConstraint,
     validate_constraint_parameters,
 )
 from ax.exceptions.core import UserInputError
+from botorch.exceptions.errors import UnsupportedError
 
-from botorch_roma.ax.data import SEM_SUFFIX, attach_offline_data, experiment_of
+from botorch_roma.ax.data import (
+    SEM_SUFFIX,
+    attach_offline_data,
+    check_single_objective,
+    experiment_of,
+)
 from botorch_roma.ax.generation import (
     fitted_roma_model,
     generate_batch,
     roma_generation_strategy,
 )
-from botorch_roma.ax.names import ax_expression, ax_names, store_names
+from botorch_roma.ax.names import (
+    ax_expression,
+    ax_names,
+    original_names,
+    store_names,
+    stored_names,
+)
 from botorch_roma.exceptions import RoMAInputError
 from botorch_roma.generation.gen import check_n
 from botorch_roma.report import TrustReport, heldout_fit
 
 __all__ = [
+    "PROPERTY_KEY",
     "DesignSpec",
+    "batch_record",
+    "client_for",
+    "design_batch",
+    "design_client",
     "design_trust_report",
     "index_columns",
     "infer_spec",
+    "load_client",
     "load_spec",
     "nearest_distances",
+    "observed_values",
     "pick_objective",
     "read_table",
+    "round_designs",
     "run_design",
     "spec_for_bounds",
+    "spec_from_dict",
+    "spec_from_experiment",
+    "spec_to_dict",
 ]
+
+#: Key of the settings that :func:`design_batch` keeps in a trial's properties.
+PROPERTY_KEY = "botorch_roma"
 
 _PARAM_KEYS = {
     "range": {"name", "type", "bounds", "value_type", "log_scale"},
@@ -305,10 +337,26 @@ def load_spec(path: str | Path) -> DesignSpec:
         ) from e
     except Exception as e:  # yaml.YAMLError and friends
         raise RoMAInputError(f"Could not parse the spec {str(path)!r}: {e}.") from e
+    return spec_from_dict(raw, source=f"The spec {str(path)!r}")
+
+
+def spec_from_dict(raw: Any, source: str = "The spec") -> DesignSpec:
+    r"""Parse a spec given as a dict (the content of a spec file).
+
+    Args:
+        raw: The spec, as :func:`load_spec` reads it from a file.
+        source: How error messages name the spec.
+
+    Returns:
+        The parsed spec.
+
+    Example:
+        >>> spec = spec_from_dict({"parameters": [{"name": "x0", "bounds": [0, 1]}]})
+        >>> spec.parameters[0].bounds
+        (0.0, 1.0)
+    """
     if not isinstance(raw, dict) or not isinstance(raw.get("parameters"), list):
-        raise RoMAInputError(
-            f"The spec {str(path)!r} must be a mapping with a 'parameters' list."
-        )
+        raise RoMAInputError(f"{source} must be a mapping with a 'parameters' list.")
     unknown = sorted(set(raw) - _SPEC_KEYS)
     if unknown:
         raise RoMAInputError(
@@ -338,6 +386,56 @@ def load_spec(path: str | Path) -> DesignSpec:
         minimize=minimize,
         tracking_metrics=_string_list(raw, "tracking_metrics", "cost"),
     )
+
+
+def _parameter_dict(config: RangeParameterConfig | ChoiceParameterConfig) -> dict:
+    r"""One parameter as a spec entry (the inverse of :func:`_parameter_config`)."""
+    kind = str(config.parameter_type)
+    if isinstance(config, RangeParameterConfig):
+        lower, upper = config.bounds
+        if kind == "int":
+            lower, upper = int(lower), int(upper)
+        entry = {"name": config.name, "type": "range", "bounds": [lower, upper]}
+        if kind != "float":
+            entry["value_type"] = kind
+        if config.scaling == "log":
+            entry["log_scale"] = True
+        return entry
+    values = list(config.values)
+    if len(values) == 1:
+        entry = {"name": config.name, "type": "fixed", "value": values[0]}
+    else:
+        entry = {"name": config.name, "type": "choice", "values": values}
+    if kind != _value_type(values):
+        entry["value_type"] = kind
+    if len(values) > 1 and config.is_ordered is not None:
+        entry["is_ordered"] = bool(config.is_ordered)
+    return entry
+
+
+def spec_to_dict(spec: DesignSpec) -> dict[str, Any]:
+    r"""A spec as a dict in the file format (:func:`spec_from_dict` reads it back).
+
+    Args:
+        spec: The spec.
+
+    Returns:
+        A JSON- and YAML-friendly dict; keys at their defaults are left out.
+
+    Example:
+        >>> spec_to_dict(spec_for_bounds([[0.0], [1.0]]))["parameters"]
+        [{'name': 'x0', 'type': 'range', 'bounds': [0.0, 1.0]}]
+    """
+    raw: dict[str, Any] = {"parameters": [_parameter_dict(p) for p in spec.parameters]}
+    if spec.parameter_constraints:
+        raw["parameter_constraints"] = list(spec.parameter_constraints)
+    if spec.objective is not None:
+        raw["objective"] = spec.objective
+    if spec.minimize:
+        raw["minimize"] = True
+    if spec.tracking_metrics:
+        raw["tracking_metrics"] = list(spec.tracking_metrics)
+    return raw
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -483,43 +581,21 @@ def spec_for_bounds(bounds: Any, objective: str = "y") -> DesignSpec:
     return DesignSpec(parameters=parameters, objective=objective)
 
 
-def run_design(
-    table: pd.DataFrame,
-    spec: DesignSpec,
-    n: int,
-    pretraining: dict[str, Any],
-    ascent: dict[str, Any],
-    seed: int,
-    progress: bool,
-    preset: str | None = None,
-) -> tuple[pd.DataFrame, Client]:
-    r"""Run the offline Ax flow and return the designs with their predictions.
+def design_client(table: pd.DataFrame, spec: DesignSpec, seed: int) -> Client:
+    r"""A client with the spec's experiment and the table attached as offline data.
+
+    The experiment uses Ax-safe names (:mod:`botorch_roma.ax.names`) and keeps
+    the mapping to the table's names; ``==`` constraints become Ax equality
+    constraints.
 
     Args:
         table: The evaluated designs.
         spec: The search space and objective (``spec.objective`` must be set).
-        n: The number of new designs.
-        pretraining: RoMA pre-training options.
-        ascent: RoMA ascent options.
-        seed: The seed.
-        progress: Show progress bars.
-        preset: The named configuration under ``pretraining`` and ``ascent``
-            (see :class:`~botorch_roma.ax.generation.RoMAGenerationStep`).
+        seed: The client's random seed.
 
     Returns:
-        A DataFrame with one row per design (parameters,
-        ``predicted_<objective>`` and, for an ensemble, its standard error
-        ``predicted_<objective>_sem``, the spread across members), under the
-        table's column names, and the client (whose experiment uses Ax-safe
-        names, see :mod:`botorch_roma.ax.names`).
-
-    Example:
-        >>> spec = load_spec("space.yaml")  # "f1 + f2 + f3 == 1", ...
-        >>> spec.objective = "yield (%)"
-        >>> designs, client = run_design(table, spec, 8, {}, {}, 0, False)
-        >>> designs[["f1", "f2", "f3"]].sum(axis=1)  # 1 to round-off
+        The client (no generation strategy yet; :func:`design_batch` sets it).
     """
-    n = check_n(n)
     objective = spec.objective
     parameter_names = [p.name for p in spec.parameters]
     names = ax_names([*parameter_names, objective, *spec.tracking_metrics])
@@ -539,6 +615,46 @@ def run_design(
     experiment = experiment_of(client)
     _set_constraints(experiment, constraints, spec.parameter_constraints, names)
     store_names(experiment, names)
+    attach_offline_data(client, table, tracking_metrics=spec.tracking_metrics)
+    return client
+
+
+def design_batch(
+    client: Client,
+    spec: DesignSpec,
+    n: int,
+    pretraining: dict[str, Any],
+    ascent: dict[str, Any],
+    seed: int,
+    progress: bool,
+    preset: str | None = None,
+    record: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    r"""Generate one batch with RoMA from all the data in the client's experiment.
+
+    Sets a RoMA generation strategy with the given options (replacing the
+    client's) and generates one ``BatchTrial`` of ``n`` designs, left in
+    status ``CANDIDATE``.
+
+    Args:
+        client: A client with data (see :func:`design_client`, or
+            :func:`load_client` for a saved one).
+        spec: The search space and objective under the table's names (e.g.
+            from :func:`spec_from_experiment`).
+        n: The number of new designs.
+        pretraining: RoMA pre-training options.
+        ascent: RoMA ascent options.
+        seed: The seed.
+        progress: Show progress bars.
+        preset: The named configuration under ``pretraining`` and ``ascent``.
+        record: JSON-friendly settings to keep in the new trial's properties
+            (read back by :func:`batch_record`).
+
+    Returns:
+        The designs, as described in :func:`run_design`.
+    """
+    n = check_n(n)
+    objective = spec.objective
     client.set_generation_strategy(
         roma_generation_strategy(
             pretraining=pretraining,
@@ -548,26 +664,79 @@ def run_design(
             preset=preset,
         )
     )
-    attach_offline_data(client, table, tracking_metrics=spec.tracking_metrics)
     trial = generate_batch(client, n=n)
+    if record is not None:
+        trial._properties[PROPERTY_KEY] = json.loads(json.dumps(record, default=list))
     run = trial.generator_runs[0]
+    stored = stored_names(experiment_of(client))
+    parameter_names = [p.name for p in spec.parameters]
     designs = pd.DataFrame(
-        [[arm.parameters[p.name] for p in parameters] for arm in run.arms],
+        [
+            [arm.parameters[stored.get(p, p)] for p in parameter_names]
+            for arm in run.arms
+        ],
         columns=parameter_names,
     )
+    ax_objective = stored.get(objective, objective)
     predicted = None
     if run.model_predictions is not None:
-        predicted = run.model_predictions[0].get(names[objective])
+        predicted = run.model_predictions[0].get(ax_objective)
     if predicted is None:
         sign = -1.0 if spec.minimize else 1.0
         predicted = [sign * v for v in run.gen_metadata["expected_acquisition_value"]]
     designs[f"predicted_{objective}"] = np.asarray(predicted, dtype=float)
     if run.model_predictions is not None:
-        ax_objective = names[objective]
         variance = run.model_predictions[1].get(ax_objective, {}).get(ax_objective)
         if variance is not None and np.isfinite(variance).all() and any(variance):
             designs[f"predicted_{objective}_sem"] = np.sqrt(np.asarray(variance))
     designs.insert(0, "arm_name", [arm.name for arm in run.arms])
+    return designs
+
+
+def run_design(
+    table: pd.DataFrame,
+    spec: DesignSpec,
+    n: int,
+    pretraining: dict[str, Any],
+    ascent: dict[str, Any],
+    seed: int,
+    progress: bool,
+    preset: str | None = None,
+) -> tuple[pd.DataFrame, Client]:
+    r"""Run the offline Ax flow and return the designs with their predictions.
+
+    :func:`design_client`, then :func:`design_batch`.
+
+    Args:
+        table: The evaluated designs.
+        spec: The search space and objective (``spec.objective`` must be set).
+        n: The number of new designs.
+        pretraining: RoMA pre-training options.
+        ascent: RoMA ascent options.
+        seed: The seed.
+        progress: Show progress bars.
+        preset: The named configuration under ``pretraining`` and ``ascent``
+            (see :class:`~botorch_roma.ax.generation.RoMAGenerationStep`).
+
+    Returns:
+        A DataFrame with one row per design (``arm_name``, the parameters,
+        ``predicted_<objective>`` and, for an ensemble, its standard error
+        ``predicted_<objective>_sem``, the spread across members), under the
+        table's column names, and the client (whose experiment uses Ax-safe
+        names, see :mod:`botorch_roma.ax.names`).
+
+    Example:
+        >>> spec = load_spec("space.yaml")  # "f1 + f2 + f3 == 1", ...
+        >>> designs, client = run_design(df, spec, n=8, pretraining={},
+        ...     ascent={}, seed=0, progress=False)
+        >>> designs[["f1", "f2", "f3"]].sum(axis=1)  # 1 to round-off
+        >>> client.save_to_json_file("experiment.json")  # import botorch_roma.ax
+    """
+    n = check_n(n)
+    client = design_client(table, spec, seed)
+    designs = design_batch(
+        client, spec, n, pretraining, ascent, seed, progress, preset=preset
+    )
     return designs, client
 
 
@@ -635,6 +804,255 @@ def _set_constraints(
     experiment.search_space.set_parameter_constraints(constraints)
 
 
+def load_client(path: str | Path) -> Client:
+    r"""Load a client saved with ``Client.save_to_json_file``.
+
+    Args:
+        path: The JSON file (e.g. the ``<output>_experiment.json`` that
+            ``botorch-roma design`` writes).
+
+    Returns:
+        The client, with its experiment and generation strategy.
+
+    Raises:
+        RoMAInputError: If the file cannot be read or is not a saved client.
+
+    Example:
+        >>> client = load_client("designs_experiment.json")
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RoMAInputError(
+            f"The experiment file {str(path)!r} does not exist; give the "
+            "<output>_experiment.json that `botorch-roma design` wrote."
+        )
+    try:
+        client = Client.load_from_json_file(str(path))
+        experiment_of(client)
+    except Exception as e:  # JSON, Ax decoding and key errors of many types
+        raise RoMAInputError(
+            f"Could not load {str(path)!r} as a saved Ax client "
+            f"({type(e).__name__}: {e}); give the <output>_experiment.json that "
+            "`botorch-roma design` wrote (or a file of `Client.save_to_json_file`)."
+        ) from e
+    return client
+
+
+def client_for(experiment: Experiment, seed: int) -> Client:
+    r"""A new client with random seed ``seed`` that holds ``experiment``.
+
+    Args:
+        experiment: The experiment (e.g. of a client from :func:`load_client`).
+        seed: The client's random seed (used by :func:`design_batch`).
+
+    Returns:
+        The client, without a generation strategy.
+    """
+    client = Client(random_seed=seed)
+    client.set_experiment(experiment)
+    return client
+
+
+_TYPE_NAMES = {
+    ParameterType.FLOAT: "float",
+    ParameterType.INT: "int",
+    ParameterType.STRING: "str",
+    ParameterType.BOOL: "bool",
+}
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _constraint_string(
+    constraint: ParameterConstraint, original: dict[str, str] | None = None
+) -> str:
+    r"""A parameter constraint as the spec writes it, at full precision, under
+    the ``original`` names of its Ax names (``{Ax name: original}``)."""
+    terms = []
+    for ax_name, weight in constraint.constraint_dict.items():
+        name = (original or {}).get(ax_name, ax_name)
+        if weight == 1:
+            terms.append(name)
+        elif weight == -1:
+            terms.append(f"-{name}")
+        else:
+            terms.append(f"{_number_text(weight)}*{name}")
+    text = " + ".join(terms).replace("+ -", "- ")
+    op = "==" if constraint.is_equality else "<="
+    return f"{text} {op} {_number_text(constraint.bound)}"
+
+
+def spec_from_experiment(experiment: Experiment) -> DesignSpec:
+    r"""The spec of an Ax experiment's search space and objective.
+
+    Names are the table's (original) names kept by
+    :func:`~botorch_roma.ax.names.store_names`, where the experiment has them.
+
+    Args:
+        experiment: An experiment with range, choice and fixed parameters and
+            a single objective.
+
+    Returns:
+        The spec (:func:`spec_to_dict` writes it in the file format).
+
+    Example:
+        >>> spec = spec_from_experiment(experiment_of(load_client("exp.json")))
+        >>> spec.objective
+        'y'
+    """
+    objective = check_single_objective(experiment)
+    original = original_names(stored_names(experiment))
+
+    def name(ax_name: str) -> str:
+        return original.get(ax_name, ax_name)
+
+    parameters: list[RangeParameterConfig | ChoiceParameterConfig] = []
+    for param in experiment.search_space.parameters.values():
+        kind = _TYPE_NAMES[param.parameter_type]
+        if isinstance(param, RangeParameter):
+            parameters.append(
+                RangeParameterConfig(
+                    name=name(param.name),
+                    bounds=(float(param.lower), float(param.upper)),
+                    parameter_type=kind,
+                    scaling="log" if param.log_scale else "linear",
+                )
+            )
+        elif isinstance(param, ChoiceParameter):
+            parameters.append(
+                ChoiceParameterConfig(
+                    name=name(param.name),
+                    values=list(param.values),
+                    parameter_type=kind,
+                    is_ordered=param.is_ordered,
+                )
+            )
+        elif isinstance(param, FixedParameter):
+            parameters.append(
+                ChoiceParameterConfig(
+                    name=name(param.name), values=[param.value], parameter_type=kind
+                )
+            )
+        else:
+            raise UnsupportedError(
+                f"Parameter {param.name!r} is a {type(param).__name__}; the design "
+                "flow supports range, choice and fixed parameters."
+            )
+    return DesignSpec(
+        parameters=parameters,
+        parameter_constraints=[
+            _constraint_string(c, original)
+            for c in experiment.search_space.parameter_constraints
+        ],
+        objective=name(objective),
+        minimize=experiment.optimization_config.objective.minimize,
+        tracking_metrics=[name(m.name) for m in experiment.tracking_metrics],
+    )
+
+
+def batch_record(experiment: Experiment) -> dict[str, Any] | None:
+    r"""The settings kept by :func:`design_batch` with the experiment's last batch.
+
+    Args:
+        experiment: The experiment.
+
+    Returns:
+        The ``record`` of the most recent trial that has one, or ``None``.
+    """
+    for index in sorted(experiment.trials, reverse=True):
+        record = experiment.trials[index]._properties.get(PROPERTY_KEY)
+        if record is not None:
+            return dict(record)
+    return None
+
+
+def observed_values(experiment: Experiment, metric: str) -> pd.Series:
+    r"""A metric's observed means, one per arm (abandoned arms left out).
+
+    Args:
+        experiment: The experiment.
+        metric: The metric name (the table's name or Ax's).
+
+    Returns:
+        The means, indexed by arm name.
+    """
+    metric = stored_names(experiment).get(metric, metric)
+    abandoned = {
+        arm.name
+        for trial in experiment.trials.values()
+        for arm in (trial.arms if trial.status.is_abandoned else trial.abandoned_arms)
+    }
+    df = experiment.lookup_data().df
+    df = df[(df["metric_name"] == metric) & ~df["arm_name"].isin(abandoned)]
+    return df.groupby("arm_name", sort=False)["mean"].mean()
+
+
+def _significant(values: np.ndarray, digits: int) -> np.ndarray:
+    r"""``values`` rounded to ``digits`` significant digits (NaN stays NaN)."""
+    return np.array([float(f"{v:.{digits}g}") for v in values], dtype=float)
+
+
+def round_designs(
+    designs: pd.DataFrame, experiment: Experiment, digits: int | None
+) -> pd.DataFrame:
+    r"""The designs with float values rounded to ``digits`` significant digits.
+
+    Float range parameters are rounded and kept inside their bounds; a row
+    whose rounded values would break a parameter constraint keeps its full
+    precision. Other float columns (predictions) are rounded; integer,
+    choice and fixed parameters and text are untouched. The caller's frame is
+    not modified.
+
+    Args:
+        designs: The designs, as returned by :func:`design_batch`.
+        experiment: The experiment they belong to.
+        digits: Significant digits; ``None`` or ``0`` for full precision.
+
+    Returns:
+        A rounded copy.
+
+    Example:
+        >>> round_designs(designs, experiment_of(client), 6)
+    """
+    out = designs.copy()
+    if not digits:
+        return out
+    search_space = experiment.search_space
+    original = original_names(stored_names(experiment))
+    params = {original.get(k, k): p for k, p in search_space.parameters.items()}
+    rounded = [
+        name
+        for name, p in params.items()
+        if name in out.columns
+        and isinstance(p, RangeParameter)
+        and p.parameter_type == ParameterType.FLOAT
+    ]
+    for name in rounded:
+        values = _significant(out[name].to_numpy(float), digits)
+        out[name] = np.clip(values, params[name].lower, params[name].upper)
+    keep = np.zeros(len(out), dtype=bool)
+    for constraint in search_space.parameter_constraints:
+        if not {original.get(n, n) for n in constraint.constraint_dict} & set(rounded):
+            continue
+        excess = []
+        for frame in (designs, out):
+            total = sum(
+                w * frame[original.get(name, name)].to_numpy(float)
+                for name, w in constraint.constraint_dict.items()
+            )
+            gap = total - constraint.bound
+            excess.append(np.abs(gap) if constraint.is_equality else gap)
+        keep |= excess[1] > np.maximum(excess[0], 0.0)
+    if keep.any():
+        out.loc[keep, rounded] = designs.loc[keep, rounded]
+    for name in out.columns:
+        if name not in params and pd.api.types.is_float_dtype(out[name]):
+            out[name] = _significant(out[name].to_numpy(float), digits)
+    return out
+
+
 def design_trust_report(
     designs: pd.DataFrame, table: pd.DataFrame, spec: DesignSpec, client: Client
 ) -> TrustReport | None:
@@ -663,7 +1081,11 @@ def design_trust_report(
     objective, sign = spec.objective, -1.0 if spec.minimize else 1.0
     actual, predicted, std = heldout_fit(model)
     sem = designs.get(f"predicted_{objective}_sem")
-    numeric = [p.name for p in spec.parameters if isinstance(p, RangeParameterConfig)]
+    numeric = [
+        p.name
+        for p in spec.parameters
+        if isinstance(p, RangeParameterConfig) and p.name in table.columns
+    ]
     return TrustReport.build(
         sign * actual,
         sign * predicted,
@@ -696,6 +1118,8 @@ def nearest_distances(
         >>> nearest_distances(pd.DataFrame({"x": [0.0, 3.0]}), data, ["x"])
         array([0., 1.])
     """
+    if not columns:
+        return None
     data = table[columns].apply(pd.to_numeric).to_numpy(float)
     scale = data.std(axis=0)
     keep = scale > 0

@@ -4,7 +4,12 @@ Commands (each in its own module, imported only when it runs):
 
 - ``design``: one batch of new designs from a table of evaluated ones, with
   RoMA through Ax (:mod:`botorch_roma.cli.design`); without a data file it
-  runs on the built-in dataset and reports the designs' true scores;
+  runs on the built-in dataset and reports the designs' true scores; with
+  ``--experiment`` it makes the next batch of a saved experiment;
+- ``attach``: attach a lab's results to the batch of a saved experiment
+  (:mod:`botorch_roma.cli.attach`), closing the loop;
+- ``spec``: a commented starter spec inferred from a table
+  (:mod:`botorch_roma.cli.spec`);
 - ``demo``: the same on the built-in dataset through the plain BoTorch API
   (:mod:`botorch_roma.cli.demo`);
 - ``benchmark``: the benchmark suite (:mod:`botorch_roma.cli.benchmark`).
@@ -27,6 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "design": (
         "botorch_roma.cli.design",
         "Propose N new designs from a table of evaluated ones with RoMA and Ax.",
+    ),
+    "attach": (
+        "botorch_roma.cli.attach",
+        "Attach measured results to the designs of a saved experiment.",
+    ),
+    "spec": (
+        "botorch_roma.cli.spec",
+        "Print a commented starter spec (YAML) inferred from a table.",
     ),
     "demo": (
         "botorch_roma.cli.demo",

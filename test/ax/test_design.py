@@ -19,19 +19,25 @@ from ax.api.client import Client
 from botorch.utils.testing import BotorchTestCase
 
 from botorch_roma.ax import attach_offline_data
+from botorch_roma.ax.data import experiment_of
 from botorch_roma.ax.design import (
+    design_client,
     index_columns,
     infer_spec,
     load_spec,
     nearest_distances,
     pick_objective,
     read_table,
+    round_designs,
     run_design,
     spec_for_bounds,
+    spec_from_dict,
+    spec_from_experiment,
+    spec_to_dict,
 )
 from botorch_roma.ax.names import stored_names
 from botorch_roma.exceptions import RoMAInputError
-from test.ax.helpers import FAST
+from test.ax.helpers import FAST, float_data, mixed_data
 
 SPEC = {
     "parameters": [
@@ -294,3 +300,88 @@ class TestRunDesign(BotorchTestCase):
                 spec = load_spec(composition_spec(tmp, constraints))
                 with self.assertRaisesRegex(RoMAInputError, match):
                     _run(composition_table(n=12), spec)
+
+
+class TestSpecRoundTrips(BotorchTestCase):
+    r"""Specs as dicts and from experiments, and rounded designs."""
+
+    def test_spec_dict_round_trip(self):
+        spec = spec_from_dict(SPEC)
+        raw = spec_to_dict(spec)
+        self.assertEqual(spec_from_dict(raw), spec)
+        self.assertEqual(raw["parameters"][2], SPEC["parameters"][2])  # int bounds
+        self.assertEqual(raw["parameters"][5], SPEC["parameters"][5])  # fixed
+        self.assertNotIn("minimize", raw)  # defaults are left out
+        with self.assertRaisesRegex(RoMAInputError, "mapping with a 'parameters'"):
+            spec_from_dict([1, 2])
+
+    def test_spec_from_experiment_gives_the_spec_back(self):
+        spec = spec_from_dict({**SPEC, "minimize": True})
+        spec.parameter_constraints = ["x0 - 2.5*k <= 0.125"]
+        client = design_client(_mixed_table(), spec, seed=0)
+        again = spec_from_experiment(experiment_of(client))
+        expected = spec_to_dict(spec)
+        got = spec_to_dict(again)
+        # Ax makes is_ordered explicit and adds the tracking metric's column.
+        expected["parameters"][3]["is_ordered"] = False
+        self.assertEqual(got, expected)
+        # The constraint string parses back to the same constraint.
+        client2 = design_client(_mixed_table(), again, seed=0)
+        (c1,) = experiment_of(client).search_space.parameter_constraints
+        (c2,) = experiment_of(client2).search_space.parameter_constraints
+        self.assertEqual(c1.constraint_dict, c2.constraint_dict)
+        self.assertEqual(c1.bound, c2.bound)
+
+    def test_round_designs(self):
+        spec = spec_from_dict(SPEC)
+        client = design_client(_mixed_table(), spec, seed=0)
+        experiment = experiment_of(client)
+        designs = pd.DataFrame(
+            {
+                "arm_name": ["1_0", "1_1", "1_2"],
+                "x0": [0.123456789, 0.99999999, 0.5],
+                "lr": [0.0123456789, 1e-4, 0.05],
+                "k": [1, 2, 3],
+                "c": ["a", "b", "c"],
+                "size": [1, 2, 4],
+                "fixed": [3.0, 3.0, 3.0],
+                "predicted_y": [1.23456789, -2.0, 1e-7 / 3],
+            }
+        )
+        original = designs.copy()
+        out = round_designs(designs, experiment, 3)
+        pd.testing.assert_frame_equal(designs, original)  # not modified
+        self.assertEqual(out["x0"].iloc[0], 0.123)
+        self.assertEqual(out["x0"].iloc[1], 1.0)  # inside the bounds
+        self.assertEqual(out["lr"].iloc[0], 0.0123)
+        self.assertEqual(out["predicted_y"].tolist(), [1.23, -2.0, 3.33e-8])
+        for name in ("arm_name", "k", "c", "size", "fixed"):
+            pd.testing.assert_series_equal(out[name], designs[name])
+        pd.testing.assert_frame_equal(round_designs(designs, experiment, 0), designs)
+
+    def test_round_designs_keeps_rows_inside_the_constraints(self):
+        spec = spec_from_dict(
+            {
+                "parameters": [
+                    {"name": "x0", "bounds": [0, 1]},
+                    {"name": "x1", "bounds": [0, 1]},
+                ],
+                "parameter_constraints": ["x0 + x1 <= 0.995"],
+                "objective": "y",
+            }
+        )
+        table = float_data(n=40)
+        table = table[table.x0 + table.x1 <= 0.99].reset_index(drop=True)
+        experiment = experiment_of(design_client(table, spec, seed=0))
+        designs = pd.DataFrame({"x0": [0.5551, 0.1234], "x1": [0.4351, 0.4321]})
+        out = round_designs(designs, experiment, 2)
+        # Rounding row 0 to 0.56 + 0.44 would break the constraint: kept exact.
+        self.assertEqual(out.iloc[0].tolist(), [0.5551, 0.4351])
+        self.assertEqual(out.iloc[1].tolist(), [0.12, 0.43])
+
+
+def _mixed_table() -> pd.DataFrame:
+    table = mixed_data(n=12)
+    table["cost"] = np.arange(12.0)
+    table["k"] = np.minimum(table["k"], 1)  # meets x0 - 2.5*k <= 0.125 as well
+    return table

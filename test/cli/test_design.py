@@ -6,6 +6,7 @@ The spec and table helpers of ``botorch_roma/ax/design.py`` are tested in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from botorch_roma.cli.design import design
-from botorch_roma.options import DEFAULT_PRESET
+from botorch_roma.options import DEFAULT_PRESET, PretrainingOptions, preset_overrides
 from test.ax.helpers import mixed_data
 
 REPO = Path(__file__).resolve().parents[2]
@@ -295,3 +296,78 @@ def test_training_errors_are_clean_cli_errors(tmp_path):
     assert not out.exists()
     result = CliRunner().invoke(design, ["--tracking-metrics", "cost", "-o", str(out)])
     assert result.exit_code != 0 and "need a DATA file" in result.output
+
+
+def test_run_record_experiment_and_digits(tmp_path):
+    csv = _table(tmp_path)
+    out = tmp_path / "designs.csv"
+    args = [str(csv), "--tracking-metrics", "cost", "-n", "3", "-o", str(out)]
+    result = CliRunner().invoke(design, [*args, "--seed", "2", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Reading {csv}...\n")
+    assert "floats to 6 significant digits" in result.output
+    run = json.loads((tmp_path / "designs_run.json").read_text())
+    assert set(run) == {
+        "command", "started", "wall_seconds", "cpu_seconds", "settings", "spec",
+        "data", "outputs", "versions",
+    }  # fmt: skip
+    settings = run["settings"]
+    assert (settings["preset"], settings["seed"], settings["n"]) == (
+        DEFAULT_PRESET,
+        2,
+        3,
+    )
+    assert settings["digits"] == 6 and settings["progress"] is False
+    assert settings["overrides"] == {
+        "pretraining": {"epochs": 2},
+        "ascent": {"steps": 3, "adapt_steps": 2},
+    }
+    preset = preset_overrides(DEFAULT_PRESET, PretrainingOptions)
+    assert settings["resolved_overrides"]["pretraining"] == {**preset, "epochs": 2}
+    assert (
+        settings["pretraining"]
+        == PretrainingOptions.from_dict({**preset, "epochs": 2}).to_dict()
+    )  # every option, defaults included
+    assert settings["ascent"]["steps"] == 3
+    assert run["spec"]["objective"] == "y" and run["spec"]["tracking_metrics"] == [
+        "cost"
+    ]
+    assert [p["name"] for p in run["spec"]["parameters"]] == ["a", "b"]
+    assert run["data"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert run["data"]["path"] == str(csv) and run["data"]["rows"] == 20
+    assert run["command"].startswith("botorch-roma") or "pytest" in run["command"]
+    assert set(run["versions"]) >= {"botorch_roma", "torch", "ax", "python"}
+    assert run["wall_seconds"] > 0 and run["cpu_seconds"] > 0
+    assert run["outputs"]["experiment"] == str(tmp_path / "designs_experiment.json")
+    # The designs file is rounded; the experiment keeps full precision.
+    written = pd.read_csv(out, dtype={"a": str, "predicted_y": str})
+    assert all(len(v.replace("-", "").replace(".", "").lstrip("0")) <= 6
+               for v in [*written["a"], *written["predicted_y"]])  # fmt: skip
+    experiment = json.loads((tmp_path / "designs_experiment.json").read_text())
+    assert "RoMA" in json.dumps(experiment["generation_strategy"])
+    # Every output is refused before any work unless --overwrite.
+    for name in ("designs_experiment.json", "designs_run.json"):
+        out.unlink(missing_ok=True)
+        result = CliRunner().invoke(design, [*args, *FAST_ARGS])
+        assert result.exit_code == 1 and f"{name}' already exists" in result.output
+        assert "Read 20 rows" not in result.output
+        (tmp_path / name).rename(tmp_path / f"kept_{name}")
+    result = CliRunner().invoke(design, [*args, "--digits", "0", *FAST_ARGS])
+    assert result.exit_code == 0 and "at full precision" in result.output
+    written = pd.read_csv(out, dtype={"a": str})
+    assert max(len(v) for v in written["a"]) > 10
+
+
+def test_importing_the_cli_loads_neither_ax_nor_torch():
+    code = (
+        "import sys\n"
+        "from botorch_roma.cli import attach, design, spec\n"
+        "print(sorted(m for m in ('ax', 'torch', 'botorch', 'pandas') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
