@@ -26,6 +26,7 @@ from botorch_roma.ax.design import (
     infer_spec,
     load_spec,
     nearest_distances,
+    observed_values,
     pick_objective,
     read_table,
     round_designs,
@@ -278,6 +279,19 @@ class TestRunDesign(BotorchTestCase):
             trial = attach_offline_data(loaded, results)
             self.assertEqual(len(trial.arms), 5)
             self.assertIn("yield_", trial.arms[0].parameters)
+            # The saved experiment gives back the spec under the table's names
+            # (what `design --experiment` uses), and the CLI's rounding and
+            # observed values work under them too.
+            back = spec_from_experiment(experiment)
+            self.assertEqual([p.name for p in back.parameters], FRACTIONS)
+            self.assertEqual(back.objective, OBJECTIVE)
+            self.assertEqual(back.tracking_metrics, ["cost €"])
+            self.assertTrue(any("==" in c for c in back.parameter_constraints))
+            self.assertTrue(any("temp °C" in c for c in back.parameter_constraints))
+            rounded = round_designs(designs, experiment, 3)
+            self.assertLess((rounded[FRACTIONS].sum(axis=1) - 1).abs().max(), 1e-9)
+            observed = observed_values(experiment, OBJECTIVE)
+            self.assertEqual(len(observed), len(table))
 
     def test_bad_rows_and_constraints_are_named(self):
         table = composition_table(n=12)
