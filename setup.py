@@ -52,7 +52,13 @@ EXTRAS = {
         "ipykernel",
     ],
 }
-EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
+# Everything a user of the package needs (Ax, Parquet, the tutorials); the
+# benchmark suite's heavy dependencies (`bench`: MuJoCo, pytorch-holo with its
+# numpy < 2 pin, wandb and hydra, Dask) and the developer tools (`dev`) stay
+# separate, so `[all]` neither pins numpy nor pulls experiment trackers.
+EXTRAS["all"] = sorted(
+    {req for name in ("ax", "parquet", "tutorials") for req in EXTRAS[name]}
+)
 
 setup(
     name="botorch-roma",
