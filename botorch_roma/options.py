@@ -84,6 +84,7 @@ __all__ = [
     "VAEOptions",
     "option",
     "preset_overrides",
+    "resolve_device",
     "split_options",
 ]
 
@@ -696,6 +697,50 @@ DEFAULT_PRESET = "ensemble"
 #: finished on the discrete tasks, so sequences keep RoMA as published until
 #: it has.
 DEFAULT_LATENT_PRESET = "paper"
+
+
+def resolve_device(device: Any) -> Any:
+    r"""A torch device from a name (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"auto"``).
+
+    Args:
+        device: A ``torch.device``, its name, ``"auto"`` (CUDA when available,
+            else the CPU), or ``None``.
+
+    Returns:
+        The ``torch.device``, or ``None`` for ``None``.
+
+    Raises:
+        RoMAInputError: If the name is not a device, or CUDA is asked for but
+            not available.
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+    """
+    import torch
+
+    if device is None or isinstance(device, torch.device) and device.type == "cpu":
+        return device
+    if isinstance(device, str) and device.strip().lower() == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        from botorch_roma.exceptions import RoMAInputError
+
+        raise RoMAInputError(
+            f"{device!r} is not a torch device ({e}); use 'cpu', 'cuda', 'cuda:N' "
+            "or 'auto'."
+        ) from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        from botorch_roma.exceptions import RoMAInputError
+
+        raise RoMAInputError(
+            f"Device {device!r} was asked for, but this torch has no usable CUDA "
+            f"(torch {torch.__version__}, torch.cuda.is_available() is False); use "
+            "'cpu' (or 'auto'), or install a CUDA build of torch."
+        )
+    return resolved
 
 
 def preset_overrides(name: str | None, cls: type[RoMAOptions]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ r"""Tests for ``botorch_roma/options.py``: one home for every option."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from botorch.utils.testing import BotorchTestCase
 
@@ -15,6 +16,7 @@ from botorch_roma.options import (
     PretrainingOptions,
     RunOptions,
     VAEOptions,
+    resolve_device,
     split_options,
 )
 
@@ -117,3 +119,15 @@ class TestOptions(BotorchTestCase):
             split_options({"epoch": 5}, PretrainingOptions, AscentOptions)
         with self.assertRaisesRegex(RoMAInputError, "Unknown RoMA option"):
             split_options({"x": 5}, AscentOptions, what="RoMA option(s)")
+
+
+def test_resolve_device():
+    assert resolve_device(None) is None
+    assert resolve_device("cpu") == torch.device("cpu")
+    auto = resolve_device("auto")
+    assert auto.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(RoMAInputError, match="not a torch device"):
+        resolve_device("gpu-please")
+    if not torch.cuda.is_available():
+        with pytest.raises(RoMAInputError, match="no usable CUDA"):
+            resolve_device("cuda:0")

@@ -629,6 +629,7 @@ def design_batch(
     progress: bool,
     preset: str | None = None,
     record: dict[str, Any] | None = None,
+    device: str | None = None,
 ) -> pd.DataFrame:
     r"""Generate one batch with RoMA from all the data in the client's experiment.
 
@@ -649,6 +650,9 @@ def design_batch(
         preset: The named configuration under ``pretraining`` and ``ascent``.
         record: JSON-friendly settings to keep in the new trial's properties
             (read back by :func:`batch_record`).
+        device: Where the fit and the ascent run (``"cpu"``, ``"cuda"``,
+            ``"auto"``, ...; ``None``: the CPU); see
+            :class:`~botorch_roma.ax.generation.RoMAGenerationStep`.
 
     Returns:
         The designs, as described in :func:`run_design`.
@@ -662,6 +666,7 @@ def design_batch(
             seed=seed,
             progress=progress,
             preset=preset,
+            device=device,
         )
     )
     trial = generate_batch(client, n=n)
@@ -702,6 +707,7 @@ def run_design(
     seed: int,
     progress: bool,
     preset: str | None = None,
+    device: str | None = None,
 ) -> tuple[pd.DataFrame, Client]:
     r"""Run the offline Ax flow and return the designs with their predictions.
 
@@ -717,6 +723,7 @@ def run_design(
         progress: Show progress bars.
         preset: The named configuration under ``pretraining`` and ``ascent``
             (see :class:`~botorch_roma.ax.generation.RoMAGenerationStep`).
+        device: Where the fit and the ascent run (``None``: the CPU).
 
     Returns:
         A DataFrame with one row per design (``arm_name``, the parameters,
@@ -735,7 +742,15 @@ def run_design(
     n = check_n(n)
     client = design_client(table, spec, seed)
     designs = design_batch(
-        client, spec, n, pretraining, ascent, seed, progress, preset=preset
+        client,
+        spec,
+        n,
+        pretraining,
+        ascent,
+        seed,
+        progress,
+        preset=preset,
+        device=device,
     )
     return designs, client
 

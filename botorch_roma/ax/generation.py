@@ -61,6 +61,7 @@ from botorch_roma.options import (
     PretrainingOptions,
     RunOptions,
     preset_overrides,
+    resolve_device,
 )
 
 __all__ = [
@@ -101,6 +102,7 @@ class RoMAGenerationStep(GenerationStep):
         num_trials: int = -1,
         latent: bool | dict[str, Any] | LatentOptions | None = None,
         preset: str | None = None,
+        device: str | Any | None = None,
     ) -> GenerationNode:
         r"""Build the generation node.
 
@@ -132,6 +134,10 @@ class RoMAGenerationStep(GenerationStep):
                 :data:`~botorch_roma.options.DEFAULT_PRESET` (with ``latent``,
                 :data:`~botorch_roma.options.DEFAULT_LATENT_PRESET`). The node stores
                 the resolved options, so it saves to JSON without the name.
+            device: Where the fit and the ascent run: a ``torch.device`` or its
+                name (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"auto"``: CUDA when
+                available). Ax's adapter puts the data there
+                (``torch_device``); ``None``: Ax's default, the CPU.
 
         Returns:
             A ``GenerationNode`` named ``"RoMA"``.
@@ -150,8 +156,11 @@ class RoMAGenerationStep(GenerationStep):
         run = RunOptions.overrides(
             {"seed": seed, "progress": progress, "timeout_sec": timeout_sec}
         )
+        device = resolve_device(device)
         if latent is not None:
-            return _latent_step(latent, pretraining, ascent_options, run, num_trials)
+            return _latent_step(
+                latent, pretraining, ascent_options, run, num_trials, device
+            )
         surrogate_spec = SurrogateSpec(
             model_configs=[
                 roma_model_config(pretraining, seed=seed, progress=run["progress"])
@@ -168,9 +177,15 @@ class RoMAGenerationStep(GenerationStep):
                 "botorch_acqf_class": PosteriorMean,
                 "transforms": ROMA_TRANSFORMS,
                 "fit_tracking_metrics": False,
+                **_device_kwargs(device),
             },
             generator_name=ROMA_NODE_NAME,
         )
+
+
+def _device_kwargs(device: Any) -> dict[str, Any]:
+    r"""Ax's ``torch_device`` generator kwarg (none for Ax's default device)."""
+    return {} if device is None else {"torch_device": device}
 
 
 def _latent_step(
@@ -179,6 +194,7 @@ def _latent_step(
     ascent_options: dict[str, Any],
     run: dict[str, Any],
     num_trials: int,
+    device: Any = None,
 ) -> GenerationNode:
     r"""The generation node of the latent route (see :mod:`botorch_roma.ax.latent`)."""
     if run["timeout_sec"] is not None:
@@ -207,6 +223,7 @@ def _latent_step(
             "botorch_acqf_class": PosteriorMean,
             "transforms": LATENT_TRANSFORMS,
             "fit_tracking_metrics": False,
+            **_device_kwargs(device),
         },
         generator_name=ROMA_NODE_NAME,
     )

@@ -325,6 +325,7 @@ def run(
             progress=settings["progress"],
             preset=settings["preset"],
             record={**batch, "data": problem["data"]},
+            device=flags["device"],
         )
         elapsed = time.monotonic() - start
         if problem["task"] is not None:
@@ -354,6 +355,7 @@ def run(
     record.fields.update(
         settings={
             **batch,
+            "device": flags["device"],
             "progress": settings["progress"],
             "resolved_overrides": {
                 "pretraining": PretrainingOptions.overrides(

@@ -21,7 +21,7 @@ from botorch_roma.datasets import BUILTIN_DATASET, OfflineTask, make_synthetic_t
 from botorch_roma.exceptions import RoMAError
 from botorch_roma.generation.gen import optimize_roma, select_starting_designs
 from botorch_roma.models.roma import RoMAModel, check_seed
-from botorch_roma.options import AscentOptions, PretrainingOptions
+from botorch_roma.options import AscentOptions, PretrainingOptions, resolve_device
 
 __all__ = ["demo"]
 
@@ -72,6 +72,12 @@ def _report(task: OfflineTask, model: RoMAModel, X: torch.Tensor, predicted) -> 
     "-o", "--output", "--out", "output", type=click.Path(dir_okay=False), help="CSV."
 )
 @overwrite_flag
+@click.option(
+    "--device",
+    default=None,
+    help="Torch device of the fit and the ascent: cpu, cuda, cuda:N, or auto "
+    "(CUDA when available). Default: the CPU.",
+)
 @click.option("--quiet", "--no-progress", "quiet", is_flag=True, help="No bars.")
 @roma_flags
 def demo(**flags: Any) -> None:
@@ -84,6 +90,7 @@ def demo(**flags: Any) -> None:
     if flags["output"]:
         check_output(flags["output"], flags["overwrite"])
     try:
+        resolve_device(flags["device"])  # before any work
         _run(flags, pretraining, ascent)
     except (RoMAError, UnsupportedError) as e:
         raise click.ClickException(str(e)) from e
@@ -104,10 +111,15 @@ def _run(
         f"Task {task.name}: {task.X.shape[0]} visible designs in {task.dim} dims; "
         f"best visible score {task.Y.max().item():.2f}."
     )
-    model = RoMAModel(task.X, task.Y, **pretraining).fit(seed=seed, progress=progress)
+    device = resolve_device(flags["device"])
+    data = (task.X, task.Y, task.bounds)
+    if device is not None:  # the model and the ascent follow their inputs
+        data = tuple(t.to(device) for t in data)
+    model = RoMAModel(data[0], data[1], **pretraining).fit(seed=seed, progress=progress)
     X, predicted = optimize_roma(
-        model, bounds=task.bounds, n=n, seed=seed, progress=progress, **ascent
+        model, bounds=data[2], n=n, seed=seed, progress=progress, **ascent
     )
+    X, predicted = X.cpu(), predicted.cpu()
     _report(task, model, X, predicted)
     if flags["output"]:
         frame = pd.DataFrame(

@@ -59,6 +59,7 @@ from botorch_roma.options import (
     PRESETS,
     AscentOptions,
     PretrainingOptions,
+    resolve_device,
 )
 
 __all__ = ["DEFAULT_DIGITS", "design", "output_paths"]
@@ -165,6 +166,12 @@ def _check_sources(flags: dict[str, Any]) -> None:
     help="Named configuration under the option flags: 'paper' (RoMA as "
     "published) or 'ensemble' (five proxies, mean - std, best iterate).",
 )
+@click.option(
+    "--device",
+    default=None,
+    help="Torch device of the fit and the ascent: cpu, cuda, cuda:N, or auto "
+    "(CUDA when available). Default: the CPU.",
+)
 @click.option("--quiet", "--no-progress", "quiet", is_flag=True, help="No bars.")
 @roma_flags
 def design(**flags: Any) -> None:
@@ -187,6 +194,13 @@ def design(**flags: Any) -> None:
     paths = output_paths(flags["output"])
     for name in ("designs", "experiment", "run"):
         check_output(paths[name], flags["overwrite"])
+    if flags["device"] is not None:
+        from botorch_roma.exceptions import RoMAInputError
+
+        try:
+            resolve_device(flags["device"])  # before any work
+        except RoMAInputError as e:
+            raise click.ClickException(str(e)) from e
     source = flags["experiment"] or flags["data"]
     click.echo(f"Reading {source}..." if source else "Loading the built-in dataset...")
     ctx = click.get_current_context()

@@ -18,6 +18,7 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
+import torch
 from ax.api.client import Client
 from ax.api.configs import RangeParameterConfig
 from ax.core.trial_status import TrialStatus
@@ -131,6 +132,30 @@ class TestRoMAGenerationStep(BotorchTestCase):
         self.assertEqual((config.model_options["num_models"], ascent["steps"]), (3, 7))
         with self.assertRaisesRegex(RoMAInputError, "Unknown preset 'best'"):
             RoMAGenerationStep(preset="best")
+
+    def test_device_goes_to_ax_and_survives_json(self):
+        node = RoMAGenerationStep(device="cpu")
+        kwargs = node.generator_specs[0].generator_kwargs
+        self.assertEqual(kwargs["torch_device"], torch.device("cpu"))
+        self.assertNotIn(
+            "torch_device", RoMAGenerationStep().generator_specs[0].generator_kwargs
+        )
+        with self.assertRaisesRegex(RoMAInputError, "not a torch device"):
+            RoMAGenerationStep(device="gpu-please")
+        if not torch.cuda.is_available():
+            with self.assertRaisesRegex(RoMAInputError, "no usable CUDA"):
+                RoMAGenerationStep(device="cuda")
+        # A batch on the named device, saved and loaded with the device.
+        client = float_client(device="auto")
+        attach_offline_data(client, float_data(n=12))
+        trial = generate_batch(client, n=2)
+        self.assertEqual(len(trial.arms), 2)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = str(Path(tmp) / "client.json")
+            client.save_to_json_file(path)
+            loaded = Client.load_from_json_file(path)
+        spec = loaded._generation_strategy._nodes[0].generator_specs[0]
+        self.assertEqual(spec.generator_kwargs["torch_device"].type, trial_device())
 
     def test_fast_budgets_are_in_use(self):
         # Guard: the helpers' budgets stay tiny (the suite must stay fast).
@@ -311,3 +336,8 @@ class TestGenerateBatch(BotorchTestCase):
                 )
                 self.assertEqual(result.returncode, 0, result.stderr[-3000:])
                 self.assertEqual(result.stdout.split()[:2], ["OK", "3"])
+
+
+def trial_device() -> str:
+    r"""The device type that ``device="auto"`` resolves to here."""
+    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+import torch
 from click.testing import CliRunner
 
 from botorch_roma.cli import COMMANDS, main
@@ -28,6 +30,25 @@ def test_demo_reports_true_scores_and_writes_csv(tmp_path):
     again = tmp_path / "again.csv"
     CliRunner().invoke(demo, [*FAST, "--out", str(again)])
     pd.testing.assert_frame_equal(frame, pd.read_csv(again))  # seeded
+
+
+def test_demo_device(tmp_path):
+    out = tmp_path / "cpu.csv"
+    result = CliRunner().invoke(demo, [*FAST, "--device", "cpu", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 6
+    result = CliRunner().invoke(demo, [*FAST, "--device", "tpu-please"])
+    assert result.exit_code != 0 and "not a torch device" in result.output
+    if not torch.cuda.is_available():  # a clear error before any work
+        result = CliRunner().invoke(demo, [*FAST, "--device", "cuda"])
+        assert result.exit_code != 0 and "no usable CUDA" in result.output
+        assert "Task " not in result.output
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_demo_on_cuda(tmp_path):
+    result = CliRunner().invoke(demo, [*FAST, "--device", "cuda"])
+    assert result.exit_code == 0, result.output
 
 
 def test_demo_rejects_bad_options():

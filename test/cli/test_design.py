@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from click.testing import CliRunner
 
 from botorch_roma.cli.design import design
@@ -128,6 +129,17 @@ def test_ensemble_preset_reports_a_standard_error(tmp_path):
     assert report.startswith("# Trust report") and "predicted above" in report
     result = CliRunner().invoke(design, [str(csv), "--preset", "best", *FAST_ARGS])
     assert result.exit_code != 0 and "'best' is not one of" in result.output
+
+
+def test_design_device(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("checks the error on a machine without CUDA")
+    out = tmp_path / "designs.csv"
+    result = CliRunner().invoke(
+        design, ["--device", "cuda", "-o", str(out), *FAST_ARGS]
+    )
+    assert result.exit_code != 0 and "no usable CUDA" in result.output
+    assert "Loading the built-in dataset" not in result.output and not out.exists()
 
 
 @pytest.mark.parametrize(
