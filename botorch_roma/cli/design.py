@@ -164,7 +164,8 @@ def _check_sources(flags: dict[str, Any]) -> None:
     default=DEFAULT_PRESET,
     show_default=True,
     help="Named configuration under the option flags: 'paper' (RoMA as "
-    "published) or 'ensemble' (five proxies, mean - std, best iterate).",
+    "published), 'ensemble' (five ListNet-trained proxies, mean - std, best "
+    "iterate) or 'ensemble-mse' (the same with the squared error).",
 )
 @click.option(
     "--device",
