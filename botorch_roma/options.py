@@ -776,9 +776,9 @@ def preset_overrides(name: str | None, cls: type[RoMAOptions]) -> dict[str, Any]
 
 
 #: The ascent budget of ``botorch-roma design`` on its built-in dataset (it
-#: overrides the preset's ``steps``), so the README's main command stays within
-#: about a minute on two CPU cores (82 CPU-s with the ensemble preset, 38 with
-#: ``--preset paper``).
+#: overrides the preset's ``steps``), so the README's main command stays short
+#: on two CPU cores (203 CPU-s with the ListNet default at load 1.4-2; 82
+#: with ``"ensemble-mse"`` and 38 with ``--preset paper`` at load 2.4).
 BUILTIN_DATASET_BUDGET: dict[type[RoMAOptions], dict[str, Any]] = {
     AscentOptions: {"steps": 100, "adapt_steps": 50},
 }
