@@ -93,16 +93,13 @@ def _attach(flags: dict[str, Any], experiment_path: Path, target: Path) -> None:
         if batch.abandoned:
             line += (
                 f"; {len(batch.abandoned)} design(s) without a result marked "
-                f"abandoned ({', '.join(batch.abandoned[:5])}"
-                + (", ..." if len(batch.abandoned) > 5 else "")
-                + ")"
+                f"abandoned ({_first_names(batch.abandoned)})"
             )
         if batch.missing:
             line += (
                 f"; {len(batch.missing)} design(s) have no result yet and stay "
-                f"running ({', '.join(batch.missing[:5])}"
-                + (", ..." if len(batch.missing) > 5 else "")
-                + "): attach them later, or pass --abandon-missing"
+                f"running ({_first_names(batch.missing)}): attach them later, or "
+                "pass --abandon-missing"
             )
         click.echo(line + f"; trial status: {batch.status.lower()}.")
     touched = {b.trial_index for b in done}
@@ -117,3 +114,8 @@ def _attach(flags: dict[str, Any], experiment_path: Path, target: Path) -> None:
         f"{'Updated' if target == experiment_path else 'Wrote'} {target}. Next: "
         f"botorch-roma design --experiment {target} -o NEXT.csv"
     )
+
+
+def _first_names(names: list[str], shown: int = 5) -> str:
+    r"""The first ``shown`` names, comma-separated, with ``...`` if more."""
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
