@@ -412,8 +412,16 @@ class RoMAProxy(Model):
         if val_size is None:
             val_size = rule_val_size(self._train_Z.shape[0])
         base = self.options.replace(epsilon=0.0, val_size=val_size)
+
+        def trial(eps: float) -> list[dict]:
+            # A trial fit that explains little is judged by the rule, not
+            # reported: only the final fit (in :meth:`fit`) warns.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RoMAFitWarning)
+                return self._pretrain(base.replace(epsilon=eps), seed)
+
         return run_epsilon_rule(
-            lambda eps: self._pretrain(base.replace(epsilon=eps), seed),
+            trial,
             grid=grid,
             train_tolerance=train_tolerance,
             val_tolerance=val_tolerance,

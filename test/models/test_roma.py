@@ -244,6 +244,19 @@ class TestRoMAModel(BotorchTestCase):
                     # A sane fit is quiet.
                     RoMAModel(X, Y, epochs=30, loss=loss).fit(seed=0)
 
+    def test_epsilon_rule_trials_do_not_warn(self):
+        # A rejected trial (epsilon 0.5 explains 7% here) used to surface as a
+        # RoMAFitWarning naming that epsilon, though the model never used it.
+        for dtype in (torch.float, torch.double):
+            X, Y = _data(n=120, device=self.device, dtype=dtype)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RoMAFitWarning)
+                selection = RoMAModel(X, Y, epochs=30).run_epsilon_rule(
+                    grid=(0.5, 1e-4)
+                )
+            self.assertEqual(selection.epsilon, 1e-4)
+            self.assertEqual([t["stable"] for t in selection.trials], [False, True])
+
     def test_fit_divergence_names_each_sign(self):
         options = PretrainingOptions(loss="mse")
         for dtype in (torch.float, torch.double):
