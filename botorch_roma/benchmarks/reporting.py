@@ -102,7 +102,7 @@ def aggregate(results: pd.DataFrame) -> pd.DataFrame:
 ROMA_METHODS = ("roma", "roma-no-adapt", "roma-smoothing-only")
 r"""RoMA and its two ablations, in the paper's expected order (Figure 4)."""
 
-ROMA_VARIANTS = (*ROMA_METHODS, "roma-ensemble")
+ROMA_VARIANTS = (*ROMA_METHODS, "roma-ensemble", "roma-ensemble-mse")
 r"""Every RoMA entry of the suite; none of them counts as a baseline."""
 
 
@@ -451,7 +451,7 @@ def _comparison_lines(summary: pd.DataFrame) -> list[str]:
     r"""Markdown lines with :func:`compare_with_baselines`' table and verdicts,
     for each RoMA entry of :data:`ROMA_VARIANTS` except the ablations."""
     lines = []
-    for method in ("roma", "roma-ensemble"):
+    for method in ("roma", "roma-ensemble", "roma-ensemble-mse"):
         lines += _comparison_section(summary, method)
     return lines
 

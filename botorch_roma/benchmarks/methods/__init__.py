@@ -41,6 +41,7 @@ from botorch_roma.benchmarks.methods.roma import (
     RoMAMethodOptions,
     roma,
     roma_ensemble,
+    roma_ensemble_mse,
     roma_no_adapt,
     roma_smoothing_only,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "register_relaxation",
     "roma",
     "roma_ensemble",
+    "roma_ensemble_mse",
     "roma_no_adapt",
     "roma_smoothing_only",
 ]
@@ -101,8 +103,14 @@ _BUILTIN = [
         "roma-ensemble",
         roma_ensemble,
         "RoMA under the package default preset 'ensemble': 5 robust proxies "
-        "(ListNet loss; the suite's seeds 0-3 ran the preset's earlier MSE form), "
-        "ascent of mean - std for 300 steps, best iterate kept.",
+        "(ListNet loss), ascent of mean - std for 300 steps, best iterate kept.",
+        True,
+    ),
+    Method(
+        "roma-ensemble-mse",
+        roma_ensemble_mse,
+        "RoMA under the preset 'ensemble-mse': as roma-ensemble with the "
+        "squared-error loss (the default before Hopper's selection runs).",
         True,
     ),
     Method(

@@ -15,6 +15,7 @@ from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
 BUILTIN = [
     "roma",
     "roma-ensemble",
+    "roma-ensemble-mse",
     "roma-no-adapt",
     "roma-smoothing-only",
     "grad-ascent",

@@ -15,6 +15,7 @@ from botorch_roma.exceptions import RoMAInputError
 BUILTIN = [
     "roma",
     "roma-ensemble",
+    "roma-ensemble-mse",
     "roma-no-adapt",
     "roma-smoothing-only",
     "grad-ascent",
