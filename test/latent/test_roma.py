@@ -2,10 +2,12 @@ r"""Tests for botorch_roma/latent/roma.py."""
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from botorch.utils.testing import BotorchTestCase
 
-from botorch_roma.exceptions import RoMAInputError, RoMATrainingError
+from botorch_roma.exceptions import RoMAFitWarning, RoMAInputError, RoMATrainingError
 from botorch_roma.latent.roma import LatentRoMA, optimize_latent_roma
 from botorch_roma.latent.vae import CategoricalVAE
 
@@ -172,6 +174,22 @@ class TestLatentRoMA(BotorchTestCase):
                 self.assertAlmostEqual(
                     report["position_accuracy"], (seqs == 0).double().mean().item()
                 )
+
+    def test_poor_reconstruction_warns(self):
+        seqs, Y = _data(30, 4, dtype=torch.double)
+        # One epoch: the VAE gives back almost no start.
+        poor = {**TINY_VAE, "epochs": 1}
+        with self.assertWarnsRegex(RoMAFitWarning, "latent_dim.*128.*anchored"):
+            _tiny(vae_options=poor).fit(seqs, Y, num_categories=C, seed=0)
+        with warnings.catch_warnings():
+            # (The tiny proxy's own poor-fit warning is not what is tested.)
+            warnings.filterwarnings("error", "The VAE", RoMAFitWarning)
+            # Anchored decoding gives the starts back by construction.
+            _tiny(vae_options=poor, anchored=True).fit(seqs, Y, num_categories=C)
+            # A VAE that gives back the starts is quiet.
+            good = {"latent_dim": 8, "hidden_size": 64, "beta": 0.01, "epochs": 300}
+            roma = _tiny(vae_options=good).fit(seqs, Y, num_categories=C, seed=0)
+        self.assertGreaterEqual(roma.vae_report()["start_reproduction"], 0.9)
 
     def test_feasibility_is_honoured(self):
         for dtype in (torch.float, torch.double):
