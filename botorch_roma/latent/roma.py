@@ -34,11 +34,14 @@ are comparable whatever route produced the sequence.
 trust radius ``r = 4``) barely move the decoded sequences: the ascended codes
 climb the proxy in directions that do not change the argmax decoding, so the
 candidates are essentially the re-decoded starting designs. The latent route
-therefore defaults to ``beta = 0.1`` and 200 ascent steps with ``lr = 2e-2``
-and ``r = 20`` (:data:`~botorch_roma.options.LATENT_DEFAULTS`, which holds
-every default of this route); the authors' reading is one option
-away (``vae_options={"beta": 1.0}``, ``ascent_options={"lr": 2e-3, "steps":
-300, "trust_radius": 4.0}``). Measured on the TFBind8-shaped Ehrlich task
+therefore defaults to ``beta = 0.1`` and 200 ascent steps with ``lr =
+2e-2`` and ``r = 20`` (:data:`~botorch_roma.options.LATENT_DEFAULTS`, which
+holds every default of this route; a VAE that gives back fewer than 90% of
+the starting designs is refitted as
+:data:`~botorch_roma.options.LATENT_VAE_FALLBACK`, a 128-d code with ``beta =
+0.01``, unless ``latent_dim`` or ``beta`` was given); the authors' reading is
+one option away (``vae_options={"beta": 1.0}``, ``ascent_options={"lr":
+2e-3, "steps": 300, "trust_radius": 4.0}``). Measured on the TFBind8-shaped Ehrlich task
 (bottom half of the feasible sequences, subsampled to 1,000 rows, ``n = 32``,
 task seeds 0-4): the defaults' candidates had median true scores 0.375, 0.375,
 0.25, 0.25, 0.375 against 0.25, 0.25, 0.125, 0.125, 0.25 for the data's top 32;
@@ -82,6 +85,7 @@ from botorch_roma.models.ensemble import build_proxy
 from botorch_roma.models.roma import RoMAModel, negate_roma_model
 from botorch_roma.options import (
     LATENT_DEFAULTS,
+    LATENT_VAE_FALLBACK,
     AscentOptions,
     LatentOptions,
     PretrainingOptions,
@@ -279,6 +283,13 @@ class LatentRoMA:
                 f"Got both a vae and VAE constructor options {sorted(self._vae_init)}; "
                 "set them on the CategoricalVAE you pass instead."
             )
+        #: Refit as LATENT_VAE_FALLBACK if the default VAE reconstructs
+        #: too little (only when the VAE's size and KL weight are the defaults).
+        self._vae_fallback = vae is None and not {"latent_dim", "beta"} & set(
+            vae_options
+        )
+        #: Whether the last :meth:`fit` refitted the VAE as the fallback.
+        self.vae_fallback_used = False
         if vae is None:
             defaults = LATENT_DEFAULTS[VAEOptions]
             self._vae_init = {
@@ -358,12 +369,28 @@ class LatentRoMA:
         run = RunOptions.from_dict({"seed": seed, "progress": progress})
         seed, progress = run.seed, run.progress
         seqs, Y, num_categories = self._check_data(train_seqs, train_Y, num_categories)
+        self.train_seqs, self.train_Y = seqs, Y
+        init = self._vae_init
+        fresh = self.vae is None or not self.vae.is_fitted  # trained in this call
         self.vae = self._fitted_vae(seqs, num_categories, Y, seed, progress)
+        if fresh:
+            self.vae_fallback_used = False
+        if (
+            fresh
+            and self._vae_fallback
+            and self._start_reproduction() < MIN_START_REPRODUCTION
+        ):
+            self._vae_init = {**init, **LATENT_VAE_FALLBACK}
+            try:
+                self.vae = None
+                self.vae = self._fitted_vae(seqs, num_categories, Y, seed, progress)
+            finally:
+                self._vae_init = init
+            self.vae_fallback_used = True
         Z, Y_fit = self._latent_training_data(seqs, Y, seed)
         self.model = build_proxy(Z, Y_fit, **self.pretraining.to_dict()).fit(
             seed=seed, progress=progress
         )
-        self.train_seqs, self.train_Y = seqs, Y
         self.plausibility_check = None
         if self.plausibility == "transitions" and seqs.shape[1] > 1:
             self.plausibility_check = TransitionCheck(
@@ -372,18 +399,25 @@ class LatentRoMA:
         self._warn_poor_reconstruction()
         return self
 
+    def _start_reproduction(self, n: int = 128) -> float:
+        r"""The share of the top-``n`` starting designs the VAE gives back."""
+        starts = self._ranked_training_sequences()[1][:n]
+        return self.vae.reconstruction_report(starts)["sequence_accuracy"]
+
     def _warn_poor_reconstruction(self, n: int = 128) -> None:
         r"""Warn if the VAE decodes fewer than :data:`MIN_START_REPRODUCTION`
         of the top-``n`` starting designs back to themselves."""
-        share = self.vae_report(n)["start_reproduction"]
+        share = self._start_reproduction(n)
         if share < MIN_START_REPRODUCTION and not self.anchored:
             warnings.warn(
                 f"The VAE decodes only {share:.0%} of the top starting designs "
                 "back to themselves, so candidates differ from the data before "
-                "the ascent has moved. Give the VAE a larger latent code and a "
-                "smaller KL weight: vae_options={'latent_dim': 128, 'beta': 0.01} "
-                "(in Ax, latent={'vae': {...}}; on GFP-shaped data this recovers "
-                "99.9%), or decode with anchored=True.",
+                f"the ascent has moved (latent_dim {self.vae.latent_dim}, beta "
+                f"{self.vae.beta}). Give the VAE a larger latent code, a smaller "
+                "KL weight or more epochs, e.g. vae_options={'latent_dim': 256, "
+                "'beta': 0.001} (in Ax, latent={'vae': {...}}; the route's "
+                "fallback, 128 and 0.01, recovers 99.9% of GFP-shaped data), or "
+                "decode with anchored=True.",
                 RoMAFitWarning,
                 stacklevel=3,
             )
@@ -488,7 +522,9 @@ class LatentRoMA:
             ``sequence_accuracy`` (see
             :meth:`~botorch_roma.latent.vae.CategoricalVAE.reconstruction_report`),
             ``start_reproduction``, the fraction of the ``starts`` starting
-            designs whose code decodes back to them exactly, and ``starts``.
+            designs whose code decodes back to them exactly, ``starts``, the
+            VAE's ``latent_dim``, and ``vae_fallback`` (1 if :meth:`fit`
+            refitted it as :data:`~botorch_roma.options.LATENT_VAE_FALLBACK`).
 
         Example:
             >>> roma.vae_report(n=128)["start_reproduction"]
@@ -502,6 +538,8 @@ class LatentRoMA:
         start = self.vae.reconstruction_report(starts)
         report["start_reproduction"] = start["sequence_accuracy"]
         report["starts"] = starts.shape[0]
+        report["latent_dim"] = self.vae.latent_dim
+        report["vae_fallback"] = int(self.vae_fallback_used)
         return report
 
     def negated(self) -> LatentRoMA:

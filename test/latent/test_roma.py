@@ -14,7 +14,13 @@ from botorch_roma.latent.vae import CategoricalVAE
 L, C = 6, 3
 
 # Tiny budgets: these tests check behaviour, not optimization quality.
-TINY_VAE = {"latent_dim": 4, "hidden_size": 32, "epochs": 30, "batch_size": 32}
+TINY_VAE = {
+    "latent_dim": 4,
+    "hidden_size": 32,
+    "beta": 0.1,
+    "epochs": 30,
+    "batch_size": 32,
+}
 TINY_MODEL = {"hidden_sizes": (16, 16), "epochs": 5, "inner_steps": 2}
 TINY_ASCENT = {"steps": 10, "adapt_steps": 3, "lr": 0.05}
 
@@ -174,6 +180,30 @@ class TestLatentRoMA(BotorchTestCase):
                 self.assertAlmostEqual(
                     report["position_accuracy"], (seqs == 0).double().mean().item()
                 )
+
+    def test_vae_fallback_when_reconstruction_is_poor(self):
+        seqs, Y = _data(30, 4, dtype=torch.double)
+        short = {"epochs": 1, "hidden_size": 16}  # the default size and beta
+        roma = _tiny(vae_options=short).fit(seqs, Y, num_categories=C, seed=0)
+        # One epoch of the 32-d VAE gives back few starts: refitted as 128-d.
+        self.assertTrue(roma.vae_fallback_used)
+        self.assertEqual(roma.vae.latent_dim, 128)
+        self.assertEqual(roma.vae.beta, 0.01)
+        report = roma.vae_report()
+        self.assertEqual((report["latent_dim"], report["vae_fallback"]), (128, 1))
+        seqs_out, _ = roma.generate(n=4, seed=0)
+        self.assertEqual(seqs_out.shape, torch.Size([4, L]))
+        # A size or KL weight the user chose is kept.
+        for given in ({"latent_dim": 8}, {"beta": 0.5}):
+            roma = _tiny(vae_options={**short, **given}).fit(seqs, Y, seed=0)
+            self.assertFalse(roma.vae_fallback_used)
+            self.assertNotEqual(roma.vae.latent_dim, 128)
+        # A default VAE that gives back the starts is kept.
+        roma = _tiny(vae_options={"epochs": 300, "hidden_size": 64}).fit(
+            seqs, Y, num_categories=C, seed=0
+        )
+        self.assertFalse(roma.vae_fallback_used)
+        self.assertEqual(roma.vae.latent_dim, 32)
 
     def test_poor_reconstruction_warns(self):
         seqs, Y = _data(30, 4, dtype=torch.double)
