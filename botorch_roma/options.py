@@ -694,7 +694,7 @@ SMOKE_BUDGET: dict[type[RoMAOptions], dict[str, Any]] = {
 #: the README's written selection rule on Levy-20, Rosenbrock-86 and Hopper.
 #: ``"ensemble-mse"`` is the same with the squared-error loss, candidate (d),
 #: which won the rule before Hopper's selection runs finished (the suite's
-#: ``roma-ensemble`` rows on seeds 0-3 ran it). How they were chosen, and
+#: ``roma-ensemble-mse`` rows). How they were chosen, and
 #: against which alternatives, is in the README ("How the ensemble defaults
 #: will be chosen").
 PRESETS: dict[str, dict[type[RoMAOptions], dict[str, Any]]] = {
