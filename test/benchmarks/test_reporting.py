@@ -218,6 +218,8 @@ def test_compare_with_baselines(tmp_path):
         "1. p100 >= best baseline on at least half the tasks: 2 of 3 -> met",
         "2. p50 ahead of the best baseline on most tasks: 1 of 3 -> not met",
         "3. ablation order on hopper: p100 True, p50 True -> met",
+        "4. ablation order at p50 (roma > roma-no-adapt > roma-smoothing-only): "
+        "holds on 1 of 2 tasks where all three ran",
     ]
     # A stricter tie turns levy's p100 into a loss.
     _, strict = compare_with_baselines(summary, tie=0.0)
@@ -231,6 +233,24 @@ def test_compare_with_baselines(tmp_path):
     assert lines[0].endswith("1 of 1 -> met")
     table, _ = compare_with_baselines(ens)
     assert "roma-ensemble" not in set(table["best_baseline_p100_method"])
+    # The ensemble's ablation order uses its own ablations, never roma's, and
+    # they are not baselines either.
+    ens = pd.DataFrame(
+        [
+            *rows,
+            _summary_row("rosen", "roma-ensemble", 0.8, 0.6),
+            _summary_row("rosen", "roma-ensemble-no-adapt", 0.9, 0.55),
+            _summary_row("rosen", "roma-ensemble-smoothing-only", 0.95, 0.5),
+        ]
+    )
+    table, lines = compare_with_baselines(ens, method="roma-ensemble")
+    rosen = table.to_dict("records")[0]
+    assert not rosen["ablation_order_p100"] and rosen["ablation_order_p50"]
+    assert rosen["best_baseline_p100_method"] == "qei"
+    assert lines[-1] == (
+        "4. ablation order at p50 (roma-ensemble > roma-ensemble-no-adapt > "
+        "roma-ensemble-smoothing-only): holds on 1 of 1 tasks where all three ran"
+    )
     # No task with both RoMA and a baseline.
     empty, lines = compare_with_baselines(summary[summary["task"] == "only-roma"])
     assert len(empty) == 0 and lines == ["No task has both roma and a baseline."]

@@ -42,6 +42,8 @@ from botorch_roma.benchmarks.methods.roma import (
     roma,
     roma_ensemble,
     roma_ensemble_mse,
+    roma_ensemble_no_adapt,
+    roma_ensemble_smoothing_only,
     roma_no_adapt,
     roma_smoothing_only,
 )
@@ -86,6 +88,8 @@ __all__ = [
     "roma",
     "roma_ensemble",
     "roma_ensemble_mse",
+    "roma_ensemble_no_adapt",
+    "roma_ensemble_smoothing_only",
     "roma_no_adapt",
     "roma_smoothing_only",
 ]
@@ -111,6 +115,19 @@ _BUILTIN = [
         roma_ensemble_mse,
         "RoMA under the preset 'ensemble-mse': as roma-ensemble with the "
         "squared-error loss (the default before Hopper's selection runs).",
+        True,
+    ),
+    Method(
+        "roma-ensemble-no-adapt",
+        roma_ensemble_no_adapt,
+        "Ablation of roma-ensemble: the same 5 proxies, ascent without adaptation.",
+        True,
+    ),
+    Method(
+        "roma-ensemble-smoothing-only",
+        roma_ensemble_smoothing_only,
+        "Ablation of roma-ensemble: input smoothing only (epsilon=0), no "
+        "adaptation.",
         True,
     ),
     Method(

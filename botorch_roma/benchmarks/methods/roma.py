@@ -11,6 +11,11 @@ Three entries share one implementation [Yu2021roma]_:
 - ``roma-smoothing-only``: Gaussian input smoothing only (``epsilon = 0``),
   ascent without adaptation.
 
+The package default, the ``"ensemble"`` preset, runs as ``roma-ensemble``,
+with the same two ablations (``roma-ensemble-no-adapt``,
+``roma-ensemble-smoothing-only``); ``roma-ensemble-mse`` is the preset
+``"ensemble-mse"``.
+
 Options are split between :class:`~botorch_roma.options.PretrainingOptions`
 (e.g. ``epochs``, ``loss``, ``hidden_sizes``),
 :class:`~botorch_roma.options.AscentOptions` (e.g. ``steps``, ``alpha``,
@@ -92,6 +97,8 @@ __all__ = [
     "roma",
     "roma_ensemble",
     "roma_ensemble_mse",
+    "roma_ensemble_no_adapt",
+    "roma_ensemble_smoothing_only",
     "roma_no_adapt",
     "roma_smoothing_only",
 ]
@@ -247,6 +254,15 @@ def _resolve_options(
     if run.adaptation_epsilon is not None:
         asc["epsilon"] = run.adaptation_epsilon
     return run, pre, asc, checks
+
+
+#: The smoothing-only ablation's overrides: no robust perturbation, no
+#: adaptation, and no offline rule to choose an ``epsilon`` that is not used.
+_SMOOTHING_ONLY: dict[str, Any] = {
+    "epsilon": 0.0,
+    "adaptation": "none",
+    "select_epsilon": False,
+}
 
 
 def roma(
@@ -470,6 +486,46 @@ def roma_ensemble_mse(
     return _roma_preset("ensemble-mse", task, n, seed, smoke, options)
 
 
+def roma_ensemble_no_adapt(
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
+) -> Tensor:
+    r"""Ablation of the default: :func:`roma_ensemble` without adaptation.
+
+    Args:
+        task: The offline task.
+        n: The number of candidates.
+        seed: The run's seed.
+        smoke: Use a tiny budget.
+        **options: As for :func:`roma_ensemble` (``adaptation`` is ``"none"``).
+
+    Returns:
+        ``n x d`` candidates.
+    """
+    options = {**options, "adaptation": "none"}
+    return _roma_preset("ensemble", task, n, seed, smoke, options)
+
+
+def roma_ensemble_smoothing_only(
+    task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
+) -> Tensor:
+    r"""Ablation of the default: :func:`roma_ensemble` with Gaussian input
+    smoothing only (``epsilon = 0``, the offline rule off) and no adaptation.
+
+    Args:
+        task: The offline task.
+        n: The number of candidates.
+        seed: The run's seed.
+        smoke: Use a tiny budget.
+        **options: As for :func:`roma_ensemble` (``epsilon`` is 0,
+            ``adaptation`` is ``"none"``, ``select_epsilon`` is ``False``).
+
+    Returns:
+        ``n x d`` candidates.
+    """
+    options = {**options, **_SMOOTHING_ONLY}
+    return _roma_preset("ensemble", task, n, seed, smoke, options)
+
+
 def roma_no_adapt(
     task: OfflineTask, n: int = 128, seed: int = 0, smoke: bool = False, **options: Any
 ) -> Tensor:
@@ -504,6 +560,5 @@ def roma_smoothing_only(
     Returns:
         ``n x d`` candidates.
     """
-    options = {**options, "epsilon": 0.0, "adaptation": "none"}
-    options["select_epsilon"] = False
+    options = {**options, **_SMOOTHING_ONLY}
     return roma(task, n=n, seed=seed, smoke=smoke, **options)

@@ -16,6 +16,8 @@ BUILTIN = [
     "roma",
     "roma-ensemble",
     "roma-ensemble-mse",
+    "roma-ensemble-no-adapt",
+    "roma-ensemble-smoothing-only",
     "roma-no-adapt",
     "roma-smoothing-only",
     "grad-ascent",
