@@ -126,8 +126,7 @@ _BUILTIN = [
     Method(
         "roma-ensemble-smoothing-only",
         roma_ensemble_smoothing_only,
-        "Ablation of roma-ensemble: input smoothing only (epsilon=0), no "
-        "adaptation.",
+        "Ablation of roma-ensemble: input smoothing only (epsilon=0), no adaptation.",
         True,
     ),
     Method(
