@@ -26,7 +26,8 @@ sensitivity sweep). The offline selection always uses seed 0 and is
 cached per process, so all seeds and entries of a sweep share one ``eps0`` per
 task. The ascent's adaptation radius defaults to the pre-training ``epsilon``
 (as in :func:`~botorch_roma.optimize_roma`); ``adaptation_epsilon`` sets it on
-its own. Each run records the ``epsilon`` it used, where it came from, and the
+its own, as ``ascent_lr`` sets the ascent's learning rate (a bare ``lr`` is
+the pre-training's). Each run records the ``epsilon`` it used, where it came from, and the
 adaptation radius with
 :func:`~botorch_roma.benchmarks.methods.utils.record_run_info` (the ``info``
 column of the raw results).
@@ -138,6 +139,13 @@ class RoMAMethodOptions(MethodOptions):
         "The ascent's relative adaptation radius (AscentOptions.epsilon); None: "
         "the pre-training epsilon (after epsilon_scale).",
         low=0.0,
+    )
+    ascent_lr: float | None = option(
+        None,
+        "The ascent's Adam learning rate (AscentOptions.lr); None: the ascent's "
+        "default. A bare `lr` is the pre-training's.",
+        low=0.0,
+        strict=True,
     )
     relaxation: str = option(
         DISCRETE_RELAXATION,
@@ -253,6 +261,8 @@ def _resolve_options(
         )
     if run.adaptation_epsilon is not None:
         asc["epsilon"] = run.adaptation_epsilon
+    if run.ascent_lr is not None:
+        asc["lr"] = run.ascent_lr
     return run, pre, asc, checks
 
 
@@ -278,7 +288,7 @@ def roma(
             :attr:`RoMAMethodOptions.SMOKE`; explicit options still win).
         **options: :class:`RoMAMethodOptions` (``select_epsilon``,
             ``epsilon_grid``, ``epsilon_scale``, ``adaptation_epsilon``,
-            ``relaxation``, ``vae_options``), pre-training options (``epochs``,
+            ``ascent_lr``, ``relaxation``, ``vae_options``), pre-training options (``epochs``,
             ``loss``, ``epsilon``, ...), ascent options (``steps``,
             ``alpha``, ``adaptation``, ...) and, on discrete tasks, the latent
             route's checks (``plausibility``, ``feasibility``, ``anchored``; see

@@ -100,6 +100,14 @@ def test_roma_records_its_epsilon():
     assert info["epsilon"] == pytest.approx(5e-3)
     assert info["epsilon_source"] == "given" and info["epsilon_grid"] is None
     assert info["adaptation_epsilon"] == 0.05
+    # The ascent's learning rate has its own name (a bare lr is pre-training's).
+    same = dict(select_epsilon=False, epsilon=1e-2, epsilon_scale=0.5)
+    same.update(adaptation_epsilon=0.05)
+    fast = METHODS["roma"](task, n=N, seed=0, smoke=True, ascent_lr=0.3, **same)
+    again = METHODS["roma"](task, n=N, seed=0, smoke=True, **same)
+    assert torch.allclose(again, X) and not torch.allclose(fast, X)
+    with pytest.raises(ValueError, match="ascent_lr must be > 0"):
+        METHODS["roma"](task, n=N, seed=0, smoke=True, ascent_lr=0.0)
     with collect_run_info() as info:
         METHODS["roma-smoothing-only"](task, n=N, seed=0, smoke=True)
     assert info["epsilon"] == 0.0 and info["adaptation"] == "none"
