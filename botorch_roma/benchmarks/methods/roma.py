@@ -27,8 +27,8 @@ cached per process, so all seeds and entries of a sweep share one ``eps0`` per
 task. The ascent's adaptation radius defaults to the pre-training ``epsilon``
 (as in :func:`~botorch_roma.optimize_roma`); ``adaptation_epsilon`` sets it on
 its own, as ``ascent_lr`` sets the ascent's learning rate (a bare ``lr`` is
-the pre-training's). Each run records the ``epsilon`` it used, where it came from, and the
-adaptation radius with
+the pre-training's). Each run records the ``epsilon`` it used, where it came
+from, and the adaptation radius with
 :func:`~botorch_roma.benchmarks.methods.utils.record_run_info` (the ``info``
 column of the raw results).
 
@@ -288,10 +288,10 @@ def roma(
             :attr:`RoMAMethodOptions.SMOKE`; explicit options still win).
         **options: :class:`RoMAMethodOptions` (``select_epsilon``,
             ``epsilon_grid``, ``epsilon_scale``, ``adaptation_epsilon``,
-            ``ascent_lr``, ``relaxation``, ``vae_options``), pre-training options (``epochs``,
-            ``loss``, ``epsilon``, ...), ascent options (``steps``,
-            ``alpha``, ``adaptation``, ...) and, on discrete tasks, the latent
-            route's checks (``plausibility``, ``feasibility``, ``anchored``; see
+            ``ascent_lr``, ``relaxation``, ``vae_options``), pre-training
+            options (``epochs``, ``loss``, ``epsilon``, ...), ascent options
+            (``steps``, ``alpha``, ``adaptation``, ...) and, on discrete
+            tasks, the latent route's checks (``plausibility``, ``feasibility``, ``anchored``; see
             :class:`~botorch_roma.options.LatentOptions`).
 
     Returns:
