@@ -291,7 +291,8 @@ def roma(
             ``ascent_lr``, ``relaxation``, ``vae_options``), pre-training
             options (``epochs``, ``loss``, ``epsilon``, ...), ascent options
             (``steps``, ``alpha``, ``adaptation``, ...) and, on discrete
-            tasks, the latent route's checks (``plausibility``, ``feasibility``, ``anchored``; see
+            tasks, the latent route's checks (``plausibility``,
+            ``feasibility``, ``anchored``; see
             :class:`~botorch_roma.options.LatentOptions`).
 
     Returns:
