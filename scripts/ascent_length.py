@@ -18,6 +18,11 @@ iterates are codes, decoded differently).
 
     python scripts/ascent_length.py --tasks levy-20 rosenbrock-86 --seeds 0 1 \
         --option num_models=5 --option pessimism=1 --out results/ascent_length
+    python scripts/ascent_length.py --preset ensemble --tasks hopper --seeds 0 1
+
+``--preset`` starts from a :data:`~botorch_roma.options.PRESETS` entry (the
+package default is ``ensemble``); ``--option`` wins over it, and ``--steps``
+and both selection rules always apply.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from botorch_roma.benchmarks.methods.utils import continuous_view
 from botorch_roma.benchmarks.tasks.registry import get_task
 from botorch_roma.generation.gen import _input_maps, optimize_roma, prepare_ascent
 from botorch_roma.models.ensemble import build_proxy
+from botorch_roma.options import AscentOptions, PretrainingOptions, preset_overrides
 
 
 class Tracker:
@@ -78,7 +84,8 @@ class Tracker:
 
 def run(task_name: str, seed: int, steps: int, lengths: list[int], options: dict):
     task = get_task(task_name)
-    run_opts, pre, asc = _resolve_options(dict(options), smoke=False)
+    given = {k: v for k, v in options.items() if k != "preset"}
+    run_opts, pre, asc, _ = _resolve_options(given, smoke=False)
     view = continuous_view(task, relaxation=run_opts.relaxation, seed=seed)
     key = (task.name, tuple(view.X.shape), float(view.Y.sum()))
     epsilon = _choose_epsilon(run_opts, pre, (view.X, view.Y), key, asc)
@@ -138,15 +145,26 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--lengths", nargs="+", type=int, default=[100, 300, 500])
     parser.add_argument("--option", action="append", default=[], type=parse_option)
+    parser.add_argument("--preset", default=None, help="A PRESETS entry to start from")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("results/ascent_length"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "ascent_length.csv"
+    options = {}
+    if args.preset is not None:
+        options = {
+            **preset_overrides(args.preset, PretrainingOptions),
+            **preset_overrides(args.preset, AscentOptions),
+            "preset": args.preset,
+        }
+        for name in ("steps", "select"):  # set by --steps and both rules
+            options.pop(name, None)
+    options.update(dict(args.option))
     for task_name in args.tasks:
         for seed in args.seeds:
-            rows = run(task_name, seed, args.steps, args.lengths, dict(args.option))
+            rows = run(task_name, seed, args.steps, args.lengths, options)
             new = not path.exists()
             with path.open("a", newline="") as f:
                 writer = csv.DictWriter(f, fieldnames=list(rows[0]))
