@@ -13,6 +13,8 @@ declare -A CAND=(
   [c]="roma:num_models=5 roma:pessimism=1"
   [d]="roma:num_models=5 roma:pessimism=1 roma:select=best roma:steps=300"
   [e]="roma:num_models=5 roma:pessimism=1 roma:select=best roma:steps=300 roma:loss=listnet"
+  [f]="roma:num_models=5 roma:pessimism=1 roma:select=best roma:steps=300 roma:loss=listnet roma:adaptation=none"
+  [g]="roma:num_models=5 roma:pessimism=1 roma:select=best roma:steps=300 roma:loss=listnet roma:adaptation=none roma:epsilon=0.0 roma:select_epsilon=false"
 )
 IFS=, read -ra tasks <<< "$1"
 IFS=, read -ra cands <<< "$2"

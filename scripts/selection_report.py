@@ -25,6 +25,8 @@ CANDIDATES = {
     "c": "5 proxies, mean - std",
     "d": "5 proxies, mean - std, T = 300, best iterate",
     "e": "as (d), ListNet loss",
+    "f": "as (e), no adaptation (added, amendment 2)",
+    "g": "as (e), smoothing only: epsilon 0, no adaptation (added, amendment 2)",
 }
 TIE = 1e-3
 
