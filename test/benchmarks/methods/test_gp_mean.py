@@ -48,6 +48,15 @@ def test_the_ascent_increases_the_posterior_mean():
     assert (after > before).all()
     # Every start ascends on its own: five distinct candidates.
     assert torch.unique(X, dim=0).shape[0] == 5
+    # The ascent's one joint posterior gives each point's own mean and
+    # gradient, as PosteriorMean's n batches of one do.
+    Z = X0.clone().requires_grad_(True)
+    joint = model.posterior(Z).mean.squeeze(-1)
+    (g_joint,) = torch.autograd.grad(joint.sum(), Z)
+    Z = X0.clone().requires_grad_(True)
+    single = mean(Z.unsqueeze(-2))
+    (g_single,) = torch.autograd.grad(single.sum(), Z)
+    assert torch.allclose(joint, single) and torch.allclose(g_joint, g_single)
 
 
 def test_the_seed_draws_the_subsample():
