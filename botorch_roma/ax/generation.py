@@ -128,9 +128,11 @@ class RoMAGenerationStep(GenerationStep):
                 :mod:`botorch_roma.ax.latent`.
             preset: A named configuration from
                 :data:`~botorch_roma.options.PRESETS` (``"paper"``: RoMA as
-                published; ``"ensemble"``: five ListNet-trained proxies, a
-                pessimistic aggregate and the offline choice of the ascent
-                length; ``"ensemble-mse"``: the same with the squared error) that
+                published; ``"ensemble"``: five ListNet-trained robust
+                proxies, a pessimistic aggregate and the offline choice of the
+                ascent length, without weight adaptation;
+                ``"ensemble-adapt"``: the same with RoMA's adaptation;
+                ``"ensemble-mse"``: that with the squared error) that
                 ``pretraining`` and ``ascent`` override; ``None``:
                 :data:`~botorch_roma.options.DEFAULT_PRESET` (with ``latent``,
                 :data:`~botorch_roma.options.DEFAULT_LATENT_PRESET`). The node stores

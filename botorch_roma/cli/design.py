@@ -164,8 +164,9 @@ def _check_sources(flags: dict[str, Any]) -> None:
     default=DEFAULT_PRESET,
     show_default=True,
     help="Named configuration under the option flags: 'paper' (RoMA as "
-    "published), 'ensemble' (five ListNet-trained proxies, mean - std, best "
-    "iterate) or 'ensemble-mse' (the same with the squared error).",
+    "published), 'ensemble' (five ListNet-trained robust proxies, mean - std, "
+    "best iterate, no weight adaptation), 'ensemble-adapt' (the same with "
+    "RoMA's adaptation) or 'ensemble-mse' (that with the squared error).",
 )
 @click.option(
     "--device",

@@ -233,13 +233,14 @@ def test_compare_with_baselines(tmp_path):
     assert lines[0].endswith("1 of 1 -> met")
     table, _ = compare_with_baselines(ens)
     assert "roma-ensemble" not in set(table["best_baseline_p100_method"])
-    # The ensemble's ablation order uses its own ablations, never roma's, and
-    # they are not baselines either.
+    # The ensemble's ablation order uses its own entries, never roma's (with
+    # adaptation, the default without it, smoothing only), and they are not
+    # baselines either.
     ens = pd.DataFrame(
         [
             *rows,
-            _summary_row("rosen", "roma-ensemble", 0.8, 0.6),
-            _summary_row("rosen", "roma-ensemble-no-adapt", 0.9, 0.55),
+            _summary_row("rosen", "roma-ensemble-adapt", 0.8, 0.6),
+            _summary_row("rosen", "roma-ensemble", 0.9, 0.55),
             _summary_row("rosen", "roma-ensemble-smoothing-only", 0.95, 0.5),
         ]
     )
@@ -248,7 +249,7 @@ def test_compare_with_baselines(tmp_path):
     assert not rosen["ablation_order_p100"] and rosen["ablation_order_p50"]
     assert rosen["best_baseline_p100_method"] == "qei"
     assert lines[-1] == (
-        "4. ablation order at p50 (roma-ensemble > roma-ensemble-no-adapt > "
+        "4. ablation order at p50 (roma-ensemble-adapt > roma-ensemble > "
         "roma-ensemble-smoothing-only): holds on 1 of 1 tasks where all three ran"
     )
     # No task with both RoMA and a baseline.

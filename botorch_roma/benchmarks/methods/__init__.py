@@ -41,8 +41,8 @@ from botorch_roma.benchmarks.methods.roma import (
     RoMAMethodOptions,
     roma,
     roma_ensemble,
+    roma_ensemble_adapt,
     roma_ensemble_mse,
-    roma_ensemble_no_adapt,
     roma_ensemble_smoothing_only,
     roma_no_adapt,
     roma_smoothing_only,
@@ -87,8 +87,8 @@ __all__ = [
     "register_relaxation",
     "roma",
     "roma_ensemble",
+    "roma_ensemble_adapt",
     "roma_ensemble_mse",
-    "roma_ensemble_no_adapt",
     "roma_ensemble_smoothing_only",
     "roma_no_adapt",
     "roma_smoothing_only",
@@ -107,20 +107,22 @@ _BUILTIN = [
         "roma-ensemble",
         roma_ensemble,
         "RoMA under the package default preset 'ensemble': 5 robust proxies "
-        "(ListNet loss), ascent of mean - std for 300 steps, best iterate kept.",
+        "(ListNet loss), ascent of mean - std for 300 steps without weight "
+        "adaptation, best iterate kept.",
+        True,
+    ),
+    Method(
+        "roma-ensemble-adapt",
+        roma_ensemble_adapt,
+        "RoMA under the preset 'ensemble-adapt': roma-ensemble with RoMA's "
+        "per-candidate weight adaptation (the default before amendment 2).",
         True,
     ),
     Method(
         "roma-ensemble-mse",
         roma_ensemble_mse,
-        "RoMA under the preset 'ensemble-mse': as roma-ensemble with the "
+        "RoMA under the preset 'ensemble-mse': as roma-ensemble-adapt with the "
         "squared-error loss (the default before Hopper's selection runs).",
-        True,
-    ),
-    Method(
-        "roma-ensemble-no-adapt",
-        roma_ensemble_no_adapt,
-        "Ablation of roma-ensemble: the same 5 proxies, ascent without adaptation.",
         True,
     ),
     Method(

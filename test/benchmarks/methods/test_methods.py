@@ -15,8 +15,8 @@ from test.benchmarks.helpers import tiny_continuous_task, tiny_discrete_task
 BUILTIN = [
     "roma",
     "roma-ensemble",
+    "roma-ensemble-adapt",
     "roma-ensemble-mse",
-    "roma-ensemble-no-adapt",
     "roma-ensemble-smoothing-only",
     "roma-no-adapt",
     "roma-smoothing-only",

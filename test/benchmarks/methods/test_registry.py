@@ -15,8 +15,8 @@ from botorch_roma.exceptions import RoMAInputError
 BUILTIN = [
     "roma",
     "roma-ensemble",
+    "roma-ensemble-adapt",
     "roma-ensemble-mse",
-    "roma-ensemble-no-adapt",
     "roma-ensemble-smoothing-only",
     "roma-no-adapt",
     "roma-smoothing-only",

@@ -111,12 +111,16 @@ def test_roma_records_its_epsilon():
     with collect_run_info() as info:
         METHODS["roma-smoothing-only"](task, n=N, seed=0, smoke=True)
     assert info["epsilon"] == 0.0 and info["adaptation"] == "none"
-    # The default's ablations: the ensemble, without adaptation, and without
-    # the robust perturbation too (epsilon 0, no offline rule).
+    # The ensemble's ablation order: with RoMA's adaptation, the default
+    # (without it), and without the robust perturbation too (epsilon 0, no
+    # offline rule).
     with collect_run_info() as info:
-        METHODS["roma-ensemble-no-adapt"](
+        METHODS["roma-ensemble-adapt"](
             task, n=N, seed=0, smoke=True, select_epsilon=False
         )
+    assert info["adaptation"] == "per_candidate" and info["epsilon"] > 0.0
+    with collect_run_info() as info:
+        METHODS["roma-ensemble"](task, n=N, seed=0, smoke=True, select_epsilon=False)
     assert info["adaptation"] == "none" and info["epsilon"] > 0.0
     with collect_run_info() as info:
         METHODS["roma-ensemble-smoothing-only"](task, n=N, seed=0, smoke=True)
